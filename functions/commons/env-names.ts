@@ -1,0 +1,23 @@
+/**
+ * Names of the environment variables the stacks give each function. The CDK constructs and the
+ * handlers both import these, so a rename cannot leave one side behind.
+ */
+export const ENV = {
+  stage: 'STAGE',
+  ordersTable: 'ORDERS_TABLE_NAME',
+  ordersByCustomerIndex: 'ORDERS_BY_CUSTOMER_INDEX',
+  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  idempotencyTtlSeconds: 'IDEMPOTENCY_TTL_SECONDS',
+  fulfilmentQueueUrl: 'FULFILMENT_QUEUE_URL',
+  pricingUrl: 'PRICING_URL',
+  pricingTimeoutMs: 'PRICING_TIMEOUT_MS',
+  pricingMaxRetries: 'PRICING_MAX_RETRIES',
+  faultParameterName: 'FAULT_INJECTION_PARAMETER',
+  faultInjectionAllowed: 'FAULT_INJECTION_ALLOWED',
+  faultCacheSeconds: 'FAULT_INJECTION_CACHE_SECONDS',
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  cancelledRetentionDays: 'CANCELLED_RETENTION_DAYS',
+  corsAllowOrigins: 'CORS_ALLOW_ORIGINS',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,0 +1,43 @@
+import { ENV, type EnvName } from './env-names.ts';
+
+/** Reads a required environment variable, throwing a clear error when it is missing. */
+export const requireEnv = (name: EnvName): string => {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Missing environment variable ${name}: the stack sets it on every function`);
+  }
+  return value;
+};
+
+const requireInt = (name: EnvName): number => {
+  const raw = requireEnv(name);
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new Error(`Environment variable ${name} must be an integer, got '${raw}'`);
+  return value;
+};
+
+/**
+ * Getters for each setting, so a handler reads only what it needs, once, at module load.
+ * Each throws when its variable is missing.
+ */
+export const env = {
+  stage: () => requireEnv(ENV.stage),
+  ordersTable: () => requireEnv(ENV.ordersTable),
+  ordersByCustomerIndex: () => requireEnv(ENV.ordersByCustomerIndex),
+  idempotencyTable: () => requireEnv(ENV.idempotencyTable),
+  idempotencyTtlSeconds: () => requireInt(ENV.idempotencyTtlSeconds),
+  fulfilmentQueueUrl: () => requireEnv(ENV.fulfilmentQueueUrl),
+  pricingUrl: () => requireEnv(ENV.pricingUrl),
+  pricingTimeoutMs: () => requireInt(ENV.pricingTimeoutMs),
+  pricingMaxRetries: () => requireInt(ENV.pricingMaxRetries),
+  faultParameterName: () => requireEnv(ENV.faultParameterName),
+  faultInjectionAllowed: () => requireEnv(ENV.faultInjectionAllowed) === 'true',
+  faultCacheSeconds: () => requireInt(ENV.faultCacheSeconds),
+  maxBodyBytes: () => requireInt(ENV.maxBodyBytes),
+  cancelledRetentionDays: () => requireInt(ENV.cancelledRetentionDays),
+  corsAllowOrigins: () =>
+    (process.env[ENV.corsAllowOrigins] ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+} as const;
