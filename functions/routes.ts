@@ -23,7 +23,9 @@ export interface RouteDefinition {
   readonly entry: string;
   readonly summary: string;
   /** `public` routes need no credential; others need an OAuth token with one of these scopes and an API key. */
-  readonly auth: { readonly type: 'public' } | { readonly type: 'oauth'; readonly scopes: readonly OrdersScope[] };
+  readonly auth:
+    | { readonly type: 'public' }
+    | { readonly type: 'oauth'; readonly scopes: readonly OrdersScope[] };
   /** What the function may touch: drives its IAM grants and environment. */
   readonly access: {
     readonly ordersTable: readonly OrdersTableAction[];

@@ -12,7 +12,8 @@ export const requireEnv = (name: EnvName): string => {
 const requireInt = (name: EnvName): number => {
   const raw = requireEnv(name);
   const value = Number(raw);
-  if (!Number.isInteger(value)) throw new Error(`Environment variable ${name} must be an integer, got '${raw}'`);
+  if (!Number.isInteger(value))
+    throw new Error(`Environment variable ${name} must be an integer, got '${raw}'`);
   return value;
 };
 

@@ -1,0 +1,100 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
+
+/** One problem found in a request: where, and what is wrong there. */
+export interface ProblemDetail {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The JSON body of every error response: `{"error":{"code","message","details"}}`. */
+export interface ProblemBody {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly details: readonly ProblemDetail[];
+  };
+}
+
+/**
+ * An error that knows its HTTP status and public message. Handlers and middleware throw these;
+ * the error mapper (see `http.ts`) turns them into problem responses. Anything else becomes a
+ * generic 500 that reveals nothing.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details: readonly ProblemDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const httpErrors = {
+  validation: (details: readonly ProblemDetail[]) =>
+    new HttpError(400, 'VALIDATION_FAILED', 'The request is not valid', details),
+  malformedJson: () =>
+    new HttpError(400, 'MALFORMED_JSON', 'The request body is not valid JSON', [
+      { path: 'body', message: 'Send a JSON document' },
+    ]),
+  payloadTooLarge: (limitBytes: number) =>
+    new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${limitBytes} bytes`, [
+      { path: 'body', message: `At most ${limitBytes} bytes are accepted` },
+    ]),
+  unsupportedMediaType: () =>
+    new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json', [
+      { path: 'headers.content-type', message: 'Use Content-Type: application/json' },
+    ]),
+  notFound: (what: string) => new HttpError(404, 'NOT_FOUND', `${what} was not found`),
+  invalidCursor: () =>
+    new HttpError(400, 'INVALID_CURSOR', 'The cursor is not valid for this query', [
+      { path: 'query.cursor', message: 'Pass the nextCursor of a previous page, unchanged' },
+    ]),
+  invalidState: (message: string, currentStatus: string) =>
+    new HttpError(409, 'INVALID_STATE', message, [
+      { path: 'status', message: `The order is ${currentStatus}` },
+    ]),
+  idempotencyKeyReused: () =>
+    new HttpError(
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was already used with a different request body',
+      [{ path: 'headers.idempotency-key', message: 'Use a new key for a different request' }],
+    ),
+  idempotencyInProgress: () =>
+    new HttpError(
+      409,
+      'IDEMPOTENCY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still in progress',
+      [{ path: 'headers.idempotency-key', message: 'Retry after the first request completes' }],
+    ),
+  serviceUnavailable: () =>
+    new HttpError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'The service is temporarily unavailable; retry later',
+    ),
+} as const;
+
+/** Maps any thrown value to the public status and problem body. Never exposes internals. */
+export const toProblem = (error: unknown): { statusCode: number; body: ProblemBody } => {
+  if (error instanceof HttpError) {
+    return {
+      statusCode: error.statusCode,
+      body: { error: { code: error.code, message: error.message, details: error.details } },
+    };
+  }
+  if (error instanceof IdempotencyValidationError)
+    return toProblem(httpErrors.idempotencyKeyReused());
+  if (error instanceof IdempotencyAlreadyInProgressError)
+    return toProblem(httpErrors.idempotencyInProgress());
+  return {
+    statusCode: 500,
+    body: { error: { code: 'INTERNAL', message: 'An unexpected error occurred', details: [] } },
+  };
+};

@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { MiddlewareObj } from '@middy/core';
+import { z } from 'zod';
+import type { RouteId } from '../routes.ts';
+import { env } from './env.ts';
+import { httpErrors } from './errors.ts';
+import { logger, metrics, tracer } from './powertools.ts';
+
+/**
+ * The fault-injection parameter: per route, extra latency and/or a share of requests that fail
+ * with 503. Off unless `enabled` is true; ignored entirely where the stage does not allow it.
+ */
+export const FaultSettingsSchema = z.object({
+  enabled: z.boolean(),
+  routes: z
+    .record(
+      z.string(),
+      z.object({
+        latencyMs: z.int().min(0).max(8000).default(0),
+        errorRate: z.number().min(0).max(1).default(0),
+      }),
+    )
+    .default({}),
+});
+export type FaultSettings = z.infer<typeof FaultSettingsSchema>;
+
+export interface FaultSource {
+  /** Returns the current settings, or undefined when none apply. */
+  load(): Promise<FaultSettings | undefined>;
+}
+
+/** Reads the stage's SSM parameter through Powertools parameters, cached for a few seconds. */
+export const ssmFaultSource = (): FaultSource => {
+  if (!env.faultInjectionAllowed()) return { load: async () => undefined };
+  const name = env.faultParameterName();
+  const maxAge = env.faultCacheSeconds();
+  const provider = new SSMProvider({
+    awsSdkV3Client: tracer.captureAWSv3Client(new SSMClient({})),
+  });
+  return {
+    async load() {
+      try {
+        const raw = await provider.get(name, { transform: 'json', maxAge });
+        const parsed = FaultSettingsSchema.safeParse(raw);
+        if (!parsed.success) {
+          logger.warn('Ignoring an invalid fault-injection parameter', { parameter: name });
+          return undefined;
+        }
+        return parsed.data;
+      } catch (error) {
+        // Fault injection must never cause an outage of its own.
+        logger.warn('Could not read the fault-injection parameter', { parameter: name, error });
+        return undefined;
+      }
+    },
+  };
+};
+
+/** Adds the configured latency and errors to one route, before its handler runs. */
+export const faultInjection = (
+  routeId: RouteId,
+  source: FaultSource,
+  random: () => number = Math.random,
+): MiddlewareObj => ({
+  before: async () => {
+    const settings = await source.load();
+    const fault = settings?.enabled ? settings.routes[routeId] : undefined;
+    if (!fault) return;
+    if (fault.latencyMs > 0) {
+      logger.info('Injecting latency', { faultInjection: { routeId, latencyMs: fault.latencyMs } });
+      metrics.addMetric('FaultLatencyInjected', MetricUnit.Count, 1);
+      await sleep(fault.latencyMs);
+    }
+    if (fault.errorRate > 0 && random() < fault.errorRate) {
+      logger.warn('Injecting an error', {
+        faultInjection: { routeId, errorRate: fault.errorRate },
+      });
+      metrics.addMetric('FaultErrorInjected', MetricUnit.Count, 1);
+      throw httpErrors.serviceUnavailable();
+    }
+  },
+});

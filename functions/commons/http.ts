@@ -1,0 +1,190 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { RouteId } from '../routes.ts';
+import { env } from './env.ts';
+import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
+import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
+import { logger, metrics, tracer } from './powertools.ts';
+import { IdempotencyKeySchema } from './schemas.ts';
+
+export type HttpResult = APIGatewayProxyResult;
+
+/** What a route handler receives: the request after validation, typed by its schemas. */
+export interface ValidatedRequest<B, Q, P> {
+  readonly body: B;
+  readonly query: Q;
+  readonly path: P;
+  /** OAuth client id of the caller, from the authorizer; undefined on public routes. */
+  readonly consumer: string | undefined;
+}
+
+export interface RouteOptions<B, Q, P> {
+  readonly routeId: RouteId;
+  /** Schema of the JSON body; routes without one ignore the body. */
+  readonly body?: z.ZodType<B>;
+  /** Whether an empty body is accepted (and validated as `{}`). @default false */
+  readonly bodyOptional?: boolean;
+  readonly query?: z.ZodType<Q>;
+  readonly path?: z.ZodType<P>;
+  /** Idempotency middleware (see `idempotency.ts`); also enables the Idempotency-Key header. */
+  readonly idempotency?: MiddlewareObj;
+  /** Where fault-injection settings come from. @default the stage's SSM parameter */
+  readonly faults?: FaultSource;
+}
+
+type ValidatedEvent<B, Q, P> = APIGatewayProxyEvent & {
+  validated: ValidatedRequest<B, Q, P> & { idempotencyKey?: string };
+};
+
+const JSON_HEADERS = {
+  'content-type': 'application/json',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/** A JSON response with the headers every response carries. */
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpResult => ({
+  statusCode,
+  headers: { ...JSON_HEADERS, ...headers },
+  body: JSON.stringify(body),
+});
+
+const issuesToDetails = (prefix: string, error: z.ZodError): ProblemDetail[] =>
+  error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+
+const parseWith = <T>(schema: z.ZodType<T>, value: unknown, prefix: string): T => {
+  const result = schema.safeParse(value);
+  if (!result.success) throw httpErrors.validation(issuesToDetails(prefix, result.error));
+  return result.data;
+};
+
+const readJsonBody = (
+  event: APIGatewayProxyEvent,
+  maxBodyBytes: number,
+  optional: boolean,
+): unknown => {
+  const raw =
+    event.body == null
+      ? ''
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
+  if (Buffer.byteLength(raw, 'utf8') > maxBodyBytes) throw httpErrors.payloadTooLarge(maxBodyBytes);
+  if (raw.trim() === '') {
+    if (optional) return {};
+    throw httpErrors.validation([{ path: 'body', message: 'A JSON body is required' }]);
+  }
+  const contentType = event.headers?.['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) throw httpErrors.unsupportedMediaType();
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw httpErrors.malformedJson();
+  }
+};
+
+/** Parses and validates body, query string, path and Idempotency-Key before the handler runs. */
+const validation = <B, Q, P>(
+  options: RouteOptions<B, Q, P>,
+  maxBodyBytes: number,
+): MiddlewareObj => ({
+  before: (request) => {
+    const event = request.event as ValidatedEvent<B, Q, P>;
+    const duplicated = Object.entries(event.multiValueQueryStringParameters ?? {})
+      .filter(([, values]) => (values?.length ?? 0) > 1)
+      .map(([name]) => ({ path: `query.${name}`, message: 'Give this parameter once' }));
+    if (duplicated.length > 0) throw httpErrors.validation(duplicated);
+
+    const body = options.body
+      ? parseWith(
+          options.body,
+          readJsonBody(event, maxBodyBytes, options.bodyOptional ?? false),
+          'body',
+        )
+      : (undefined as B);
+    const query = options.query
+      ? parseWith(options.query, event.queryStringParameters ?? {}, 'query')
+      : (undefined as Q);
+    const path = options.path
+      ? parseWith(options.path, event.pathParameters ?? {}, 'path')
+      : (undefined as P);
+    const consumer = (
+      event.requestContext?.authorizer?.claims as Record<string, string> | undefined
+    )?.client_id;
+
+    let idempotencyKey: string | undefined;
+    const header = event.headers?.['idempotency-key'];
+    if (options.idempotency && header !== undefined) {
+      const key = parseWith(IdempotencyKeySchema, header, 'headers.idempotency-key');
+      // Keys are scoped to the consumer: two consumers may pick the same key.
+      idempotencyKey = `${consumer ?? 'anonymous'}:${key}`;
+    }
+    if (consumer) logger.appendKeys({ consumer });
+    event.validated = { body, query, path, consumer, idempotencyKey };
+  },
+});
+
+/**
+ * The single place errors become responses: HttpErrors keep their status and public message;
+ * anything else is logged with its stack and answered with a bare 500.
+ */
+const errorMapper = (): MiddlewareObj<unknown, HttpResult> => ({
+  onError: (request) => {
+    const { statusCode, body } = toProblem(request.error);
+    if (statusCode >= 500) {
+      logger.error('Request failed', { statusCode, code: body.error.code, error: request.error });
+      metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
+    } else {
+      logger.info('Request rejected', { statusCode, code: body.error.code });
+      metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
+    }
+    // Set, not returned: the Powertools onError hooks still run (flush metrics, close segment).
+    request.response = json(statusCode, body);
+  },
+});
+
+/**
+ * Builds a route's Lambda handler: Powertools tracer, logger and metrics, CORS, the error
+ * mapper, header normalisation, fault injection, validation, then (if given) idempotency, and
+ * the handler last, receiving the typed, validated request.
+ */
+export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
+  options: RouteOptions<B, Q, P>,
+  handler: (request: ValidatedRequest<B, Q, P>, context: Context) => Promise<HttpResult>,
+) => {
+  metrics.setDefaultDimensions({ route: options.routeId });
+  const origins = env.corsAllowOrigins();
+  const chain = middy<APIGatewayProxyEvent, HttpResult>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(
+      injectLambdaContext(logger, {
+        resetKeys: true,
+        correlationIdPath: 'requestContext.requestId',
+      }),
+    )
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  if (origins.length > 0) chain.use(httpCors({ origins }));
+  chain
+    .use(errorMapper())
+    .use(httpHeaderNormalizer())
+    .use(faultInjection(options.routeId, options.faults ?? ssmFaultSource()))
+    .use(validation(options, env.maxBodyBytes()));
+  if (options.idempotency) chain.use(options.idempotency);
+  return chain.handler((event, context) =>
+    handler((event as ValidatedEvent<B, Q, P>).validated, context),
+  );
+};

@@ -1,0 +1,39 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { documentClient } from '#clients/dynamodb';
+import { env } from '#commons/env';
+import { httpErrors } from '#commons/errors';
+import { httpRoute, json } from '#commons/http';
+import { OrdersRepository, toOrder } from '#commons/orders-repository';
+import { CancelOrderRequestSchema, OrderPathSchema } from '#commons/schemas';
+import { logger, metrics } from '#powertools';
+
+const orders = new OrdersRepository(documentClient, env.ordersTable());
+const retentionSeconds = env.cancelledRetentionDays() * 24 * 60 * 60;
+
+/** POST /orders/{orderId}/cancel: only from PENDING or PROCESSING, else 409. */
+export const handler = httpRoute(
+  {
+    routeId: 'cancelOrder',
+    path: OrderPathSchema,
+    body: CancelOrderRequestSchema,
+    bodyOptional: true,
+  },
+  async ({ path, body }) => {
+    const now = new Date();
+    const expiresAt = Math.floor(now.getTime() / 1000) + retentionSeconds;
+    const result = await orders.cancel(path.orderId, now.toISOString(), expiresAt, body.reason);
+    switch (result.outcome) {
+      case 'not-found':
+        throw httpErrors.notFound(`Order ${path.orderId}`);
+      case 'invalid-state':
+        throw httpErrors.invalidState(
+          `Only PENDING or PROCESSING orders can be cancelled`,
+          result.status,
+        );
+      case 'cancelled':
+        logger.info('Order cancelled', { orderId: path.orderId });
+        metrics.addMetric('OrdersCancelled', MetricUnit.Count, 1);
+        return json(200, toOrder(result.order));
+    }
+  },
+);
