@@ -6,12 +6,16 @@ import { defineConfig } from 'vitest/config';
  * - integration: real SDK calls against the emulator (or any endpoint in AWS_ENDPOINT_URL);
  * - e2e: HTTP against the local runtime (or a deployed stage when API_URL is set).
  */
+/** Lambda runs Node 22; the SDK's warning that Node 20 support ends does not apply to the functions. */
+const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
+          env,
           include: ['tests/unit/**/*.test.ts'],
           setupFiles: ['tests/fixtures/unit-setup.ts'],
           testTimeout: 60_000,
@@ -20,6 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          env,
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: ['tests/integration/global-setup.ts'],
           testTimeout: 30_000,
@@ -29,6 +34,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          env,
           include: ['tests/e2e/**/*.test.ts'],
           globalSetup: ['tests/e2e/global-setup.ts'],
           testTimeout: 30_000,

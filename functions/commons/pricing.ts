@@ -43,7 +43,8 @@ export const subtotalOf = (items: readonly LineItem[]): number =>
  * caller, computes the subtotal; a quote whose subtotal disagrees with it is not trusted.
  */
 export const createPricingClient = (options: PricingClientOptions) => {
-  const doFetch = options.fetch ?? globalThis.fetch;
+  // Looked up per call, not captured at load, so the runtime's fetch can be replaced in tests.
+  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const backoffBaseMs = options.backoffBaseMs ?? 25;
 
   const attempt = async (body: string, subtotalCents: number) => {
