@@ -80,6 +80,11 @@ export interface StageConfig {
   };
   /** Messages received this many times move to the fulfilment DLQ. */
   readonly fulfilmentMaxReceiveCount: number;
+  /**
+   * Powertools log level of every function (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 const storefront = (throttle: ThrottleSettings, quota: number): ConsumerConfig => ({
@@ -123,6 +128,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     faultInjection: { allowed: true, cacheSeconds: 5 },
     orders: { cancelledRetentionDays: 7, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
+    logLevel: 'DEBUG',
   },
   staging: {
     stage: 'staging',
@@ -173,7 +179,10 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
 };
 
 /** Returns the config of a stage, or throws a one-line error naming the valid stages. */
-export const getStageConfig = (name: string | undefined, overrides?: { account?: string }): StageConfig => {
+export const getStageConfig = (
+  name: string | undefined,
+  overrides?: { account?: string },
+): StageConfig => {
   if (!name || !(STAGE_NAMES as readonly string[]).includes(name)) {
     throw new Error(
       `Unknown stage '${name ?? ''}': pass -c stage=<${STAGE_NAMES.join('|')}>, e.g. npx cdk synth -c stage=dev`,
@@ -182,7 +191,9 @@ export const getStageConfig = (name: string | undefined, overrides?: { account?:
   const config = STAGES[name as StageName];
   if (overrides?.account === undefined) return config;
   if (!/^\d{12}$/.test(overrides.account)) {
-    throw new Error(`Invalid account '${overrides.account}': pass -c account=<12-digit AWS account id>`);
+    throw new Error(
+      `Invalid account '${overrides.account}': pass -c account=<12-digit AWS account id>`,
+    );
   }
   return { ...config, env: { ...config.env, account: overrides.account } };
 };

@@ -1,0 +1,190 @@
+import { dirname, join, posix, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { ENV } from '#commons/env-names';
+import type { StageConfig } from '#config/stages';
+import type { OrdersTableAction, RouteId } from '#routes';
+import { LAMBDA_BUNDLING } from './bundling.ts';
+import { acknowledgeNag } from './nag.ts';
+
+/** Repository root: route entries and the lock file are relative to it. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Template metadata keys the local runtime reads to find each route's handler. */
+export const FUNCTION_METADATA = {
+  routeId: 'orders:routeId',
+  entry: 'orders:entry',
+} as const;
+
+/** Name of the per-customer index of the orders table (also `ORDERS_BY_CUSTOMER_INDEX`). */
+export const ORDERS_BY_CUSTOMER_INDEX = 'byCustomer';
+
+/**
+ * What DynamoDB needs from the caller to use a table encrypted with a customer managed key: the
+ * split of CDK's grantReadData / grantWriteData, listed one by one so no `kms:GenerateDataKey*`
+ * wildcard reaches IAM.
+ */
+const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const TABLE_KEY_WRITE_ACTIONS = [...TABLE_KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:GenerateDataKey'];
+const TABLE_READ_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:Query'];
+
+/** What `sqs:SendMessage` needs on a queue encrypted with a customer managed key. */
+const QUEUE_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
+
+const IDEMPOTENCY_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
+
+export interface OrdersFunctionProps {
+  /** Route the function serves; recorded as `orders:routeId` metadata. */
+  readonly routeId: RouteId;
+  /** Handler file relative to the repository root, exporting `handler`. */
+  readonly entry: string;
+  /** Stage settings: memory, timeout, log retention, removal policy, log level. */
+  readonly config: StageConfig;
+  /**
+   * Extra environment variables, merged over the defaults (never replacing them wholesale).
+   * @default - the defaults only
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Function description.
+   * @default - `<appName> <stage> <routeId>`
+   */
+  readonly description?: string;
+}
+
+/**
+ * The one Lambda function shape of the service: Node.js 22 on arm64, X-Ray active tracing, an
+ * explicit log group (no LogRetention custom resource), ESM bundles built by the local esbuild,
+ * and a role that starts empty so every permission comes from a `bind*` helper.
+ *
+ * Grants are written as explicit statements instead of `table.grant()` / `queue.grantSendMessages()`:
+ * those append `<table>/index/*` and `kms:GenerateDataKey*` wildcards, which would give each
+ * route more than its row of the route table says.
+ */
+export class OrdersFunction extends NodejsFunction {
+  public readonly routeId: RouteId;
+
+  constructor(scope: Construct, id: string, props: OrdersFunctionProps) {
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: config.logRetentionDays,
+      removalPolicy,
+    });
+    // No managed policy (AWSLambdaBasicExecutionRole allows writing to any log group).
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${config.appName}-${config.stage} ${props.routeId}`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      tracing: Tracing.ACTIVE,
+      memorySize: config.lambda.memoryMb,
+      timeout: Duration.seconds(config.lambda.timeoutSeconds),
+      description: props.description ?? `${config.appName} ${config.stage} ${props.routeId}`,
+      role,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'orders',
+        POWERTOOLS_METRICS_NAMESPACE: 'Orders',
+        POWERTOOLS_LOG_LEVEL: config.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.stage]: config.stage,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: LAMBDA_BUNDLING.target,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourceMap,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        banner: LAMBDA_BUNDLING.banner,
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
+        forceDockerBundling: false,
+      },
+    });
+    this.routeId = props.routeId;
+
+    const cfn = this.node.defaultChild as CfnFunction;
+    cfn.addMetadata(FUNCTION_METADATA.routeId, props.routeId);
+    cfn.addMetadata(FUNCTION_METADATA.entry, posix.normalize(props.entry));
+
+    acknowledgeNag(
+      this,
+      'AwsSolutions-L1',
+      'Pinned to nodejs22.x on purpose: bundles target node22 (LAMBDA_NODE_TARGET) and the tests and benchmarks run on it; nodejs22.x is a supported runtime, and moving to nodejs24.x is a deliberate, tested change.',
+    );
+    acknowledgeNag(
+      role,
+      'AwsSolutions-IAM5',
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they are granted on "*". No data resource gets a wildcard.',
+      'Resource::*',
+    );
+  }
+
+  /**
+   * Grants exactly `actions` on the orders table (not its indexes) plus use of its key, and sets
+   * `ORDERS_TABLE_NAME`.
+   */
+  public bindOrdersTable(table: ITable, actions: readonly OrdersTableAction[], key: IKey): void {
+    this.addEnvironment(ENV.ordersTable, table.tableName);
+    if (actions.length > 0) {
+      this.allow(actions, [table.tableArn]);
+    }
+    const writes = actions.some((action) => !TABLE_READ_ACTIONS.includes(action));
+    this.allow(writes ? TABLE_KEY_WRITE_ACTIONS : TABLE_KEY_READ_ACTIONS, [key.keyArn]);
+  }
+
+  /** Grants `dynamodb:Query` on the per-customer index only, and sets its name. */
+  public bindOrdersByCustomerIndex(table: ITable, key: IKey): void {
+    this.addEnvironment(ENV.ordersByCustomerIndex, ORDERS_BY_CUSTOMER_INDEX);
+    this.allow(['dynamodb:Query'], [`${table.tableArn}/index/${ORDERS_BY_CUSTOMER_INDEX}`]);
+    this.allow(TABLE_KEY_READ_ACTIONS, [key.keyArn]);
+  }
+
+  /** Grants the item actions Powertools idempotency uses, and sets the table name and TTL. */
+  public bindIdempotencyTable(table: ITable, key: IKey, ttlSeconds: number): void {
+    this.addEnvironment(ENV.idempotencyTable, table.tableName);
+    this.addEnvironment(ENV.idempotencyTtlSeconds, String(ttlSeconds));
+    this.allow(IDEMPOTENCY_TABLE_ACTIONS, [table.tableArn]);
+    this.allow(TABLE_KEY_WRITE_ACTIONS, [key.keyArn]);
+  }
+
+  /** Grants `sqs:SendMessage` on the queue (and the key calls it needs), and sets its URL. */
+  public bindFulfilmentQueue(queue: IQueue, key: IKey): void {
+    this.addEnvironment(ENV.fulfilmentQueueUrl, queue.queueUrl);
+    this.allow(['sqs:SendMessage'], [queue.queueArn]);
+    this.allow(QUEUE_KEY_ACTIONS, [key.keyArn]);
+  }
+
+  /** Grants `ssm:GetParameter` on the fault-injection parameter only, and sets its name. */
+  public bindFaultParameter(parameter: IStringParameter): void {
+    this.addEnvironment(ENV.faultParameterName, parameter.parameterName);
+    this.allow(['ssm:GetParameter'], [parameter.parameterArn]);
+  }
+
+  private allow(actions: readonly string[], resourceArns: string[]): void {
+    Grant.addToPrincipal({ grantee: this, actions: [...actions], resourceArns });
+  }
+}

@@ -1,0 +1,429 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  ApiKey,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  EndpointType,
+  JsonSchemaType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  type MethodDeploymentOptions,
+  MethodLoggingLevel,
+  Period,
+  RestApi,
+  UsagePlan,
+} from 'aws-cdk-lib/aws-apigateway';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  ResourceServerScope,
+  UserPool,
+} from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
+import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import { ENV } from '#commons/env-names';
+import type { StageConfig } from '#config/stages';
+import { type OrdersScope, ROUTES, type RouteDefinition, type RouteId } from '#routes';
+import { acknowledgeNag } from '../constructs/nag.ts';
+import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constructs/oauth.ts';
+import { OrdersFunction } from '../constructs/orders-function.ts';
+
+/** The data resources the API's functions use. {@link DataStack} provides them. */
+export interface OrdersData {
+  readonly key: IKey;
+  readonly ordersTable: ITable;
+  readonly idempotencyTable: ITable;
+  readonly fulfilmentQueue: IQueue;
+  /**
+   * Fault-injection settings; absent where the stage does not allow fault injection.
+   * @default - no parameter, fault injection off
+   */
+  readonly faultParameter?: IStringParameter;
+}
+
+export interface ApiStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly data: OrdersData;
+}
+
+/** `createOrder` → `CreateOrder`, for construct ids and output names. */
+export const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
+
+/** `methodOptions` key of a route, e.g. `/orders/POST`. */
+export const methodOptionsKey = (route: Pick<RouteDefinition, 'path' | 'method'>): string =>
+  `${route.path}/${route.method}`;
+
+/** WAF inspects at most this much of an API Gateway request body; larger bodies are "oversize". */
+const WAF_BODY_INSPECTION_LIMITS = [
+  ['KB_16', 16 * 1024],
+  ['KB_32', 32 * 1024],
+  ['KB_48', 48 * 1024],
+  ['KB_64', 64 * 1024],
+] as const;
+
+/**
+ * The request edge of the service: a regional REST API with one Lambda function per route of
+ * {@link ROUTES}, a Cognito user pool issuing client-credentials tokens to each consumer, one API
+ * key and usage plan per consumer, and (where enabled) a WAF web ACL.
+ */
+export class ApiStack extends Stack {
+  public readonly api: RestApi;
+  public readonly userPool: UserPool;
+  /** The function of each route, by route id. */
+  public readonly functions: Readonly<Record<RouteId, OrdersFunction>>;
+  public readonly webAcl: CfnWebACL | undefined;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    // --- Auth: client-credentials tokens, one app client per consumer ---
+    this.userPool = new UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      // No human users sign in; the policy and MFA guard against any created by hand.
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(1),
+      },
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { sms: false, otp: true },
+      accountRecovery: AccountRecovery.NONE,
+      featurePlan: FeaturePlan.ESSENTIALS,
+      deletionProtection: config.retainData,
+      removalPolicy,
+    });
+    acknowledgeNag(
+      this.userPool,
+      'AwsSolutions-COG8',
+      'The pool only issues client-credentials (machine-to-machine) tokens; Plus-tier threat protection acts on user sign-ins, of which there are none, so it would add cost without protection.',
+    );
+
+    const resourceServer = this.userPool.addResourceServer('OrdersResourceServer', {
+      identifier: RESOURCE_SERVER_IDENTIFIER,
+      scopes: Object.entries(ORDERS_SCOPES).map(
+        ([scopeName, scopeDescription]) => new ResourceServerScope({ scopeName, scopeDescription }),
+      ),
+    });
+    const domain = this.userPool.addDomain('TokenDomain', {
+      cognitoDomain: {
+        // Globally unique per region, so derived from app, stage and account, never hard-coded.
+        domainPrefix: `${config.appName}-${config.stage}-${config.env.account}`.toLowerCase(),
+      },
+    });
+    const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [this.userPool],
+    });
+
+    // --- REST API ---
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays,
+      removalPolicy,
+    });
+    const methodOptions: Record<string, MethodDeploymentOptions> = {};
+    for (const route of ROUTES) {
+      const throttle = config.api.methodThrottles[route.id];
+      if (throttle) {
+        methodOptions[methodOptionsKey(route)] = {
+          throttlingRateLimit: throttle.rateLimit,
+          throttlingBurstLimit: throttle.burstLimit,
+        };
+      }
+    }
+    this.api = new RestApi(this, 'OrdersApi', {
+      description: `${config.appName} ${config.stage} orders API`,
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // Execution logging needs the account-level CloudWatch role; this API sets it.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: config.stage,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.INFO,
+        // Request and response bodies carry customer data: never in execution logs.
+        dataTraceEnabled: false,
+        throttlingRateLimit: config.api.throttle.rateLimit,
+        throttlingBurstLimit: config.api.throttle.burstLimit,
+        methodOptions,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            extendedRequestId: '$context.extendedRequestId',
+            xrayTraceId: '$context.xrayTraceId',
+            requestTime: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            httpMethod: '$context.httpMethod',
+            resourcePath: '$context.resourcePath',
+            path: '$context.path',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationStatus: '$context.integrationStatus',
+            clientId: '$context.authorizer.claims.client_id',
+            apiKeyId: '$context.identity.apiKeyId',
+            wafResponseCode: '$context.wafResponseCode',
+            error: '$context.error.message',
+          }),
+        ),
+      },
+      defaultCorsPreflightOptions:
+        config.api.corsAllowOrigins.length > 0
+          ? {
+              allowOrigins: [...config.api.corsAllowOrigins],
+              allowMethods: ['GET', 'POST', 'OPTIONS'],
+              allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Api-Key'],
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
+    });
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      acknowledgeNag(
+        cloudWatchRole,
+        'AwsSolutions-IAM4',
+        'The account-level API Gateway CloudWatch role must create and write the execution log groups API Gateway names itself; AWS maintains AmazonAPIGatewayPushToCloudWatchLogs for exactly that role.',
+        'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+      );
+    }
+
+    const validator = this.api.addRequestValidator('RequestValidator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const jsonObjectModel = this.api.addModel('JsonObjectBody', {
+      contentType: 'application/json',
+      description: 'Any JSON object; the handler validates the fields',
+      schema: { type: JsonSchemaType.OBJECT },
+    });
+
+    // --- One function per route ---
+    const functions: Partial<Record<RouteId, OrdersFunction>> = {};
+    for (const route of ROUTES) {
+      const fn = this.routeFunction(route, props);
+      functions[route.id] = fn;
+      const resource = this.api.root.resourceForPath(route.path);
+      const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      const method: Method = resource.addMethod(
+        route.method,
+        new LambdaIntegration(fn),
+        route.auth.type === 'public'
+          ? { authorizationType: AuthorizationType.NONE, apiKeyRequired: false }
+          : {
+              authorizationType: AuthorizationType.COGNITO,
+              authorizer,
+              authorizationScopes: route.auth.scopes.map(oauthScope),
+              apiKeyRequired: true,
+              requestValidator: validator,
+              requestParameters: Object.fromEntries(
+                pathParameters.map((name) => [`method.request.path.${name}`, true]),
+              ),
+              requestModels:
+                route.method === 'POST' && route.id === 'createOrder'
+                  ? { 'application/json': jsonObjectModel }
+                  : undefined,
+            },
+      );
+      if (route.auth.type === 'public') {
+        acknowledgeNag(
+          method,
+          'AwsSolutions-APIG4',
+          `${route.method} ${route.path} is public by design (route table auth: public): uptime probes call it without credentials, and it returns no order data.`,
+        );
+        acknowledgeNag(
+          method,
+          'AwsSolutions-COG4',
+          `${route.method} ${route.path} is public by design (route table auth: public); every other non-preflight method uses the Cognito authorizer.`,
+        );
+      }
+    }
+    this.functions = functions as Record<RouteId, OrdersFunction>;
+
+    // --- Consumers: OAuth client + API key + usage plan each ---
+    const consumerOutputs: Array<[string, string, string]> = [];
+    for (const consumer of config.consumers) {
+      const name = pascal(consumer.name);
+      const client = this.userPool.addClient(`${name}Client`, {
+        generateSecret: true,
+        oAuth: {
+          flows: { clientCredentials: true },
+          scopes: consumer.scopes.map((scope: OrdersScope) => OAuthScope.custom(oauthScope(scope))),
+        },
+        accessTokenValidity: Duration.hours(1),
+        enableTokenRevocation: true,
+        preventUserExistenceErrors: true,
+      });
+      client.node.addDependency(resourceServer);
+
+      const key = new ApiKey(this, `${name}ApiKey`, {
+        description: `${config.appName} ${config.stage} ${consumer.name}: metering and throttling only, not authentication`,
+        enabled: true,
+      });
+      const plan = new UsagePlan(this, `${name}UsagePlan`, {
+        name: `${config.appName}-${config.stage}-${consumer.name}`,
+        description: `Quota and throttle of ${consumer.name}`,
+        throttle: {
+          rateLimit: consumer.throttle.rateLimit,
+          burstLimit: consumer.throttle.burstLimit,
+        },
+        quota: { limit: consumer.quota.limit, period: Period[consumer.quota.period] },
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+      plan.addApiKey(key);
+      consumerOutputs.push([name, client.userPoolClientId, key.keyId]);
+    }
+
+    // --- WAF ---
+    this.webAcl = config.api.waf.enabled
+      ? this.createWebAcl(config, config.api.waf.rateLimitPer5Min)
+      : undefined;
+    if (!this.webAcl) {
+      acknowledgeNag(
+        this.api.deploymentStage,
+        'AwsSolutions-APIG3',
+        `WAF is disabled in the ${config.stage} stage (config.api.waf.enabled=false) to save the web ACL cost; staging and prod run the same API behind WAF.`,
+      );
+    }
+
+    // --- Outputs: identifiers only, never key values or client secrets ---
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Base URL of the orders API',
+    });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'TokenEndpoint', {
+      value: `${domain.baseUrl()}/oauth2/token`,
+      description: 'OAuth2 token endpoint (client-credentials grant)',
+    });
+    for (const [name, clientId, keyId] of consumerOutputs) {
+      new CfnOutput(this, `${name}ClientId`, {
+        value: clientId,
+        description: `App client id of ${name}`,
+      });
+      new CfnOutput(this, `${name}ApiKeyId`, {
+        value: keyId,
+        description: `API key id of ${name}: aws apigateway get-api-key --api-key <id> --include-value`,
+      });
+    }
+  }
+
+  private routeFunction(route: RouteDefinition, { config, data }: ApiStackProps): OrdersFunction {
+    const fn = new OrdersFunction(this, `${pascal(route.id)}Function`, {
+      routeId: route.id,
+      entry: route.entry,
+      config,
+      environment: {
+        [ENV.faultInjectionAllowed]: String(config.faultInjection.allowed),
+        [ENV.faultCacheSeconds]: String(config.faultInjection.cacheSeconds),
+        [ENV.maxBodyBytes]: String(config.api.maxBodyBytes),
+        [ENV.cancelledRetentionDays]: String(config.orders.cancelledRetentionDays),
+        [ENV.corsAllowOrigins]: config.api.corsAllowOrigins.join(','),
+        ...(route.access.pricing
+          ? {
+              [ENV.pricingUrl]: config.pricing.url,
+              [ENV.pricingTimeoutMs]: String(config.pricing.timeoutMs),
+              [ENV.pricingMaxRetries]: String(config.pricing.maxRetries),
+            }
+          : {}),
+      },
+    });
+    fn.bindOrdersTable(data.ordersTable, route.access.ordersTable, data.key);
+    if (route.access.ordersByCustomerIndex)
+      fn.bindOrdersByCustomerIndex(data.ordersTable, data.key);
+    if (route.access.idempotencyTable) {
+      fn.bindIdempotencyTable(data.idempotencyTable, data.key, config.orders.idempotencyTtlSeconds);
+    }
+    if (route.access.fulfilmentQueue) fn.bindFulfilmentQueue(data.fulfilmentQueue, data.key);
+    if (data.faultParameter) fn.bindFaultParameter(data.faultParameter);
+    return fn;
+  }
+
+  private createWebAcl(config: StageConfig, rateLimitPer5Min: number): CfnWebACL {
+    const { maxBodyBytes } = config.api;
+    const inspection = WAF_BODY_INSPECTION_LIMITS.find(([, bytes]) => bytes >= maxBodyBytes);
+    if (!inspection) {
+      throw new Error(
+        `config.api.maxBodyBytes=${maxBodyBytes} exceeds what WAF can inspect on API Gateway (64 KiB)`,
+      );
+    }
+    const metricPrefix = `${config.appName}-${config.stage}`;
+    const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName: `${metricPrefix}-${metricName}`,
+    });
+    const managed = (
+      name: string,
+      priority: number,
+      ruleActionOverrides?: CfnWebACL.RuleActionOverrideProperty[],
+    ) => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, ruleActionOverrides } },
+      visibilityConfig: visibility(name),
+    });
+
+    const webAcl = new CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      description: `${config.appName} ${config.stage} API protection`,
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('WebAcl'),
+      // Let WAF see the whole allowed body, so the size rule can judge it exactly.
+      associationConfig: {
+        requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: inspection[0] } },
+      },
+      rules: [
+        // The common rule set caps bodies at 8 KB; our own size rule enforces maxBodyBytes instead.
+        managed('AWSManagedRulesCommonRuleSet', 0, [
+          { name: 'SizeRestrictions_BODY', actionToUse: { count: {} } },
+        ]),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 1),
+        {
+          name: 'RateLimitPerIp',
+          priority: 2,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: rateLimitPer5Min, aggregateKeyType: 'IP' } },
+          visibilityConfig: visibility('RateLimitPerIp'),
+        },
+        {
+          name: 'MaxBodySize',
+          priority: 3,
+          action: { block: {} },
+          statement: {
+            sizeConstraintStatement: {
+              // A body beyond the inspection limit is larger than maxBodyBytes: block it too.
+              fieldToMatch: { body: { oversizeHandling: 'MATCH' } },
+              comparisonOperator: 'GT',
+              size: maxBodyBytes,
+              textTransformations: [{ priority: 0, type: 'NONE' }],
+            },
+          },
+          visibilityConfig: visibility('MaxBodySize'),
+        },
+      ],
+    });
+    const association = new CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: webAcl.attrArn,
+    });
+    association.node.addDependency(this.api.deploymentStage);
+    return webAcl;
+  }
+}

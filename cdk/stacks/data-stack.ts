@@ -1,0 +1,106 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '#config/stages';
+import { ORDERS_BY_CUSTOMER_INDEX } from '../constructs/orders-function.ts';
+
+export interface DataStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/** The fault-injection settings the parameter starts with: nothing injected. */
+export const FAULT_INJECTION_DEFAULT = { enabled: false, routes: {} } as const;
+
+/** Stage-scoped SSM name of the fault-injection settings. */
+export const faultParameterName = (config: StageConfig): string =>
+  `/${config.appName}/${config.stage}/fault-injection`;
+
+/**
+ * Stateful resources, kept apart from the API so the API can be replaced freely: the customer
+ * managed key, the orders and idempotency tables, the fulfilment queue and its DLQ, and (where the
+ * stage allows it) the fault-injection parameter. Physical names are left to CloudFormation.
+ */
+export class DataStack extends Stack {
+  public readonly key: Key;
+  public readonly ordersTable: Table;
+  public readonly idempotencyTable: Table;
+  public readonly fulfilmentQueue: Queue;
+  public readonly fulfilmentDlq: Queue;
+  /** Present only when `config.faultInjection.allowed`. */
+  public readonly faultParameter: StringParameter | undefined;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.key = new Key(this, 'DataKey', {
+      description: `${config.appName} ${config.stage}: orders data, idempotency records and fulfilment messages`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    const tableDefaults = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.retainData,
+      removalPolicy,
+    } as const;
+
+    this.ordersTable = new Table(this, 'OrdersTable', {
+      ...tableDefaults,
+      partitionKey: { name: 'orderId', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.ordersTable.addGlobalSecondaryIndex({
+      indexName: ORDERS_BY_CUSTOMER_INDEX,
+      partitionKey: { name: 'customerId', type: AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+      ...tableDefaults,
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+    });
+
+    this.fulfilmentDlq = new Queue(this, 'FulfilmentDlq', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    this.fulfilmentQueue = new Queue(this, 'FulfilmentQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      deadLetterQueue: {
+        queue: this.fulfilmentDlq,
+        maxReceiveCount: config.fulfilmentMaxReceiveCount,
+      },
+      removalPolicy,
+    });
+
+    this.faultParameter = config.faultInjection.allowed
+      ? new StringParameter(this, 'FaultInjectionParameter', {
+          // The one physical name: operators and the chaos runbook address it by this path.
+          parameterName: faultParameterName(config),
+          description: `${config.appName} ${config.stage}: fault-injection settings read by every function`,
+          stringValue: JSON.stringify(FAULT_INJECTION_DEFAULT),
+        })
+      : undefined;
+  }
+}
