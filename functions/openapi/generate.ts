@@ -1,0 +1,14 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { buildOpenApiDocument } from './document.ts';
+
+/** `npm run openapi`: writes docs/openapi.json from the zod schemas and the route table. */
+export const OPENAPI_PATH = resolve(import.meta.dirname, '../../docs/openapi.json');
+
+export const renderOpenApi = (): string => `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  await mkdir(dirname(OPENAPI_PATH), { recursive: true });
+  await writeFile(OPENAPI_PATH, renderOpenApi());
+  console.log(`Wrote ${OPENAPI_PATH}`);
+}
