@@ -39,6 +39,12 @@ export interface BuildOptions {
    * @default false
    */
   readonly nag?: boolean;
+  /**
+   * Run CDK's built-in CloudFormation template validation (a WASM engine: ~5 s per synth).
+   * `cdk synth` always runs it; tests and the local runtime usually do not need to.
+   * @default false
+   */
+  readonly validate?: boolean;
 }
 
 /** Builds one stage in an in-memory App, for tests and the local runtime. */
@@ -47,6 +53,7 @@ export const buildStage = (
   options: BuildOptions = {},
 ): OrdersService & { readonly app: App } => {
   const app = new App({
+    builtinCloudFormationValidation: options.validate ?? false,
     // An empty list makes every stack skip asset bundling (NodejsFunction's esbuild run).
     context: options.bundle
       ? { ...APP_CONTEXT }

@@ -1,0 +1,146 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { STAGES } from '#config/stages';
+import { synthesized } from '#tests/unit/cdk/helpers';
+
+describe('DataStack', () => {
+  const dev = synthesized('dev');
+  const prod = synthesized('prod');
+  const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] };
+
+  it('encrypts both tables with the customer managed key and turns on point-in-time recovery', () => {
+    // Prepare
+    const expected = {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    };
+
+    // Act
+    const tables = dev.data.findResources('AWS::DynamoDB::Table', { Properties: expected });
+
+    // Assess
+    dev.data.resourceCountIs('AWS::DynamoDB::Table', 2);
+    expect(Object.keys(tables)).toHaveLength(2);
+  });
+
+  it('rotates the customer managed key', () => {
+    dev.data.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('keys orders by orderId, indexes them byCustomer sorted by createdAt, and expires them on expiresAt', () => {
+    dev.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byCustomer',
+          KeySchema: [
+            { AttributeName: 'customerId', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'customerId', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
+      ]),
+    });
+  });
+
+  it('keys idempotency records by id and expires them on expiration', () => {
+    dev.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+  });
+
+  it('lets CloudFormation name the tables and queues', () => {
+    // Act
+    const namedTables = dev.data.findResources('AWS::DynamoDB::Table', {
+      Properties: { TableName: Match.anyValue() },
+    });
+    const namedQueues = dev.data.findResources('AWS::SQS::Queue', {
+      Properties: { QueueName: Match.anyValue() },
+    });
+
+    // Assess
+    expect(namedTables).toEqual({});
+    expect(namedQueues).toEqual({});
+  });
+
+  it('protects and retains the tables and the key in prod', () => {
+    // Act
+    const tables = prod.data.findResources('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { DeletionProtectionEnabled: true },
+    });
+
+    // Assess
+    expect(Object.keys(tables)).toHaveLength(2);
+    prod.data.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+
+  it('deletes the tables and the key with the dev stage', () => {
+    // Act
+    const tables = dev.data.findResources('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: { DeletionProtectionEnabled: false },
+    });
+
+    // Assess
+    expect(Object.keys(tables)).toHaveLength(2);
+    dev.data.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+
+  it('encrypts the fulfilment queue with the key and moves poison messages to the DLQ', () => {
+    dev.data.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: keyArn,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FulfilmentDlq'), 'Arn'] },
+        maxReceiveCount: STAGES.dev.fulfilmentMaxReceiveCount,
+      },
+    });
+  });
+
+  it('encrypts the DLQ with the key and keeps its messages for 14 days', () => {
+    dev.data.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: keyArn,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+  });
+
+  it('denies non-TLS access to both queues', () => {
+    // Act
+    const policies = dev.data.findResources('AWS::SQS::QueuePolicy', {
+      Properties: {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      },
+    });
+
+    // Assess
+    expect(Object.keys(policies)).toHaveLength(2);
+  });
+
+  it('creates the fault-injection parameter, switched off, under a stage-scoped name in dev', () => {
+    dev.data.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/Orders/dev/fault-injection',
+      Type: 'String',
+      Value: JSON.stringify({ enabled: false, routes: {} }),
+    });
+  });
+
+  it('has no fault-injection parameter in prod', () => {
+    prod.data.resourceCountIs('AWS::SSM::Parameter', 0);
+  });
+});
