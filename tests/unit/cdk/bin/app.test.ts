@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../../cdk/constructs/orders-function.ts';
+
+/** Runs the app entry as `cdk synth` would, with the given context and no AWS credentials. */
+const runApp = (context: Record<string, unknown>, outdir: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'cdk/bin/app.ts'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      CDK_CONTEXT_JSON: JSON.stringify(context),
+      CDK_OUTDIR: outdir,
+      CDK_VALIDATION: 'false',
+    },
+    timeout: 60_000,
+  });
+
+describe('cdk/bin/app.ts', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'orders-cdk-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('exits non-zero with a one-line error for an unknown stage', () => {
+    // Act
+    const result = runApp({ stage: 'nope' }, outdir);
+
+    // Assess
+    expect(result.status).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      "Unknown stage 'nope': pass -c stage=<dev|staging|prod>, e.g. npx cdk synth -c stage=dev",
+    ]);
+  });
+
+  it('synthesizes a stage with no credentials and no lookups', () => {
+    // Act
+    const result = runApp(
+      { stage: 'prod', account: '123456789012', 'aws:cdk:bundling-stacks': [] },
+      outdir,
+    );
+
+    // Assess
+    expect(result.stderr).not.toMatch(/AwsSolutions-/);
+    expect(result.status).toBe(0);
+    expect(readdirSync(outdir)).toEqual(
+      expect.arrayContaining(['Orders-prod-Data.template.json', 'Orders-prod-Api.template.json']),
+    );
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { getStageConfig, STAGES } from '#config/stages';
+
+describe('getStageConfig', () => {
+  it('rejects an unknown stage with a one-line message naming the valid stages', () => {
+    // Act
+    const act = () => getStageConfig('nope');
+
+    // Assess
+    expect(act).toThrow(/^Unknown stage 'nope': pass -c stage=<dev\|staging\|prod>/);
+    expect(() => getStageConfig('nope')).not.toThrow(/\n/);
+  });
+
+  it('rejects a missing stage', () => {
+    expect(() => getStageConfig(undefined)).toThrow(/^Unknown stage ''/);
+  });
+
+  it('overrides only the account when one is passed', () => {
+    // Act
+    const config = getStageConfig('staging', { account: '123456789012' });
+
+    // Assess
+    expect(config.env).toEqual({ account: '123456789012', region: STAGES.staging.env.region });
+    expect(config.api).toBe(STAGES.staging.api);
+  });
+
+  it('rejects an account that is not 12 digits', () => {
+    expect(() => getStageConfig('dev', { account: 'abc' })).toThrow(/^Invalid account 'abc'/);
+  });
+});

@@ -1,0 +1,477 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ENV } from '#commons/env-names';
+import { STAGE_NAMES, STAGES } from '#config/stages';
+import { ROUTES } from '#routes';
+import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
+
+describe('ApiStack', () => {
+  const dev = synthesized('dev');
+  const staging = synthesized('staging');
+  const prod = synthesized('prod');
+  const roleOf = (stage: typeof dev, routeId: (typeof ROUTES)[number]['id']): string => {
+    const role = stage.built.api.functions[routeId].role;
+    if (!role) throw new Error(`${routeId} has no role`);
+    return logicalId(role);
+  };
+
+  describe('functions', () => {
+    it('creates one function per route, tagged with its route id and entry for the local runtime', () => {
+      for (const route of ROUTES) {
+        dev.api.hasResource('AWS::Lambda::Function', {
+          Metadata: Match.objectLike({ 'orders:routeId': route.id, 'orders:entry': route.entry }),
+        });
+      }
+      dev.api.resourceCountIs('AWS::Lambda::Function', ROUTES.length);
+    });
+
+    it('runs every function on nodejs22.x, arm64, with active X-Ray tracing', () => {
+      // Act
+      const matching = dev.api.findResources('AWS::Lambda::Function', {
+        Properties: {
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+        },
+      });
+
+      // Assess
+      expect(Object.keys(matching)).toHaveLength(ROUTES.length);
+    });
+
+    it('takes memory and timeout from the stage config', () => {
+      prod.api.hasResourceProperties('AWS::Lambda::Function', {
+        MemorySize: STAGES.prod.lambda.memoryMb,
+        Timeout: STAGES.prod.lambda.timeoutSeconds,
+      });
+    });
+
+    it('merges route settings into the default environment instead of replacing it', () => {
+      dev.api.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: 'orders',
+            POWERTOOLS_METRICS_NAMESPACE: 'Orders',
+            POWERTOOLS_LOG_LEVEL: 'DEBUG',
+            NODE_OPTIONS: '--enable-source-maps',
+            [ENV.stage]: 'dev',
+            [ENV.ordersTable]: Match.anyValue(),
+            [ENV.idempotencyTable]: Match.anyValue(),
+            [ENV.idempotencyTtlSeconds]: '3600',
+            [ENV.fulfilmentQueueUrl]: Match.anyValue(),
+            [ENV.pricingUrl]: STAGES.dev.pricing.url,
+            [ENV.pricingTimeoutMs]: String(STAGES.dev.pricing.timeoutMs),
+            [ENV.pricingMaxRetries]: String(STAGES.dev.pricing.maxRetries),
+            [ENV.faultParameterName]: Match.anyValue(),
+            [ENV.faultInjectionAllowed]: 'true',
+            [ENV.maxBodyBytes]: String(STAGES.dev.api.maxBodyBytes),
+            [ENV.corsAllowOrigins]: STAGES.dev.api.corsAllowOrigins.join(','),
+          }),
+        },
+      });
+    });
+
+    it('tells prod functions that fault injection is off and gives them no parameter name', () => {
+      // Act
+      const withParameter = prod.api.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { [ENV.faultParameterName]: Match.anyValue() } } },
+      });
+      const switchedOff = prod.api.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { [ENV.faultInjectionAllowed]: 'false' } } },
+      });
+
+      // Assess
+      expect(withParameter).toEqual({});
+      expect(Object.keys(switchedOff)).toHaveLength(ROUTES.length);
+    });
+
+    it.each([
+      ['dev', dev, STAGES.dev.logRetentionDays],
+      ['prod', prod, STAGES.prod.logRetentionDays],
+    ] as const)(
+      'keeps %s function and access logs for the stage retention',
+      (_stage, stage, days) => {
+        // Act
+        const groups = stage.api.findResources('AWS::Logs::LogGroup', {
+          Properties: { RetentionInDays: days },
+        });
+
+        // Assess: one per function plus the access logs, and no LogRetention custom resource.
+        expect(Object.keys(groups)).toHaveLength(ROUTES.length + 1);
+        expect(stage.api.findResources('Custom::LogRetention')).toEqual({});
+      },
+    );
+
+    it('retains prod log groups and deletes dev ones', () => {
+      prod.api.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+      dev.api.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    });
+  });
+
+  describe('least privilege', () => {
+    it('lets getOrder read an order and nothing else on the table', () => {
+      // Act
+      const actions = actionsOfRole(dev.api, roleOf(dev, 'getOrder'));
+
+      // Assess
+      expect(actions).toContain('dynamodb:GetItem');
+      expect(actions).not.toContain('dynamodb:PutItem');
+      expect(actions).not.toContain('dynamodb:UpdateItem');
+      expect(actions).not.toContain('dynamodb:DeleteItem');
+      expect(actions).not.toContain('sqs:SendMessage');
+      expect(actions).not.toContain('kms:Encrypt');
+    });
+
+    it('lets listOrders query the byCustomer index only', () => {
+      // Act
+      const statements = statementsOfRole(dev.api, roleOf(dev, 'listOrders'));
+      const dynamo = statements.filter((s) =>
+        [s.Action].flat().some((a) => a.startsWith('dynamodb:')),
+      );
+
+      // Assess
+      expect(dynamo).toHaveLength(1);
+      expect(dynamo[0]?.Action).toBe('dynamodb:Query');
+      expect(JSON.stringify(dynamo[0]?.Resource)).toContain('/index/byCustomer');
+    });
+
+    it('lets createOrder write orders, use idempotency records and send to the fulfilment queue', () => {
+      // Act
+      const actions = actionsOfRole(dev.api, roleOf(dev, 'createOrder'));
+
+      // Assess
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+          'sqs:SendMessage',
+          'kms:GenerateDataKey',
+          'ssm:GetParameter',
+        ]),
+      );
+      expect(actions).not.toContain('dynamodb:Query');
+    });
+
+    it('lets only createOrder send to the fulfilment queue', () => {
+      for (const route of ROUTES.filter((r) => r.id !== 'createOrder')) {
+        expect(actionsOfRole(dev.api, roleOf(dev, route.id))).not.toContain('sqs:SendMessage');
+      }
+    });
+
+    it.each(STAGE_NAMES)(
+      'grants no wildcard action and no wildcard resource except X-Ray in %s',
+      (name) => {
+        // Prepare
+        const stage = synthesized(name);
+
+        // Act
+        const statements = ROUTES.flatMap((route) =>
+          statementsOfRole(stage.api, roleOf(stage, route.id)),
+        );
+        const wildcardActions = statements
+          .flatMap((s) => [s.Action].flat())
+          .filter((a) => a.includes('*'));
+        const wildcardResources = statements.filter((s) =>
+          JSON.stringify(s.Resource).includes('*'),
+        );
+
+        // Assess
+        expect(wildcardActions).toEqual([]);
+        for (const statement of wildcardResources) {
+          expect([statement.Action].flat().every((a) => a.startsWith('xray:'))).toBe(true);
+        }
+      },
+    );
+
+    it('lets dev functions read the fault parameter, and prod functions no SSM at all', () => {
+      expect(actionsOfRole(dev.api, roleOf(dev, 'getOrder'))).toContain('ssm:GetParameter');
+      for (const route of ROUTES) {
+        expect(
+          actionsOfRole(prod.api, roleOf(prod, route.id)).some((a) => a.startsWith('ssm:')),
+        ).toBe(false);
+      }
+    });
+
+    it('attaches no AWS managed policy to function roles', () => {
+      for (const route of ROUTES) {
+        const role = dev.api.toJSON().Resources[roleOf(dev, route.id)];
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  describe('REST API', () => {
+    it('traces, logs and meters the stage, without data tracing', () => {
+      dev.api.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'dev',
+        TracingEnabled: true,
+        AccessLogSetting: {
+          DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] },
+          Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+        },
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            LoggingLevel: 'INFO',
+            DataTraceEnabled: false,
+            MetricsEnabled: true,
+          }),
+        ]),
+      });
+    });
+
+    it.each(STAGE_NAMES)(
+      'throttles the %s stage and POST /orders from the stage config',
+      (name) => {
+        // Prepare
+        const config = STAGES[name];
+        const createOrder = config.api.methodThrottles.createOrder;
+
+        // Assess
+        synthesized(name).api.hasResourceProperties('AWS::ApiGateway::Stage', {
+          MethodSettings: Match.arrayWith([
+            Match.objectLike({
+              HttpMethod: '*',
+              ResourcePath: '/*',
+              ThrottlingRateLimit: config.api.throttle.rateLimit,
+              ThrottlingBurstLimit: config.api.throttle.burstLimit,
+            }),
+            Match.objectLike({
+              HttpMethod: 'POST',
+              ResourcePath: '/~1orders',
+              ThrottlingRateLimit: createOrder?.rateLimit,
+              ThrottlingBurstLimit: createOrder?.burstLimit,
+            }),
+          ]),
+        });
+      },
+    );
+
+    it('leaves GET /health public: no authorizer and no API key', () => {
+      // Prepare
+      const healthFunction = logicalId(dev.built.api.functions.health);
+
+      // Act
+      const publicMethods = Object.values(
+        dev.api.findResources('AWS::ApiGateway::Method', {
+          Properties: { AuthorizationType: 'NONE' },
+        }),
+      ).filter((method) => method.Properties.HttpMethod !== 'OPTIONS');
+
+      // Assess
+      expect(publicMethods).toHaveLength(1);
+      expect(publicMethods[0]?.Properties.HttpMethod).toBe('GET');
+      expect(publicMethods[0]?.Properties.ApiKeyRequired).toBe(false);
+      expect(JSON.stringify(publicMethods[0]?.Properties.Integration)).toContain(healthFunction);
+    });
+
+    it('requires a Cognito token with the route scopes and an API key on every other method', () => {
+      for (const route of ROUTES.filter((r) => r.auth.type === 'oauth')) {
+        // Prepare
+        const fn = logicalId(dev.built.api.functions[route.id]);
+        const scopes =
+          route.auth.type === 'oauth' ? route.auth.scopes.map((s) => `orders/${s}`) : [];
+
+        // Act
+        const methods = Object.values(
+          dev.api.findResources('AWS::ApiGateway::Method', {
+            Properties: { HttpMethod: route.method },
+          }),
+        ).filter((method) => JSON.stringify(method.Properties.Integration).includes(fn));
+
+        // Assess
+        expect(methods).toHaveLength(1);
+        expect(methods[0]?.Properties).toMatchObject({
+          AuthorizationType: 'COGNITO_USER_POOLS',
+          ApiKeyRequired: true,
+          AuthorizationScopes: scopes,
+          Integration: { Type: 'AWS_PROXY' },
+        });
+      }
+    });
+
+    it('validates request bodies and parameters', () => {
+      dev.api.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+        ValidateRequestBody: true,
+        ValidateRequestParameters: true,
+      });
+      dev.api.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'GET',
+        RequestParameters: { 'method.request.path.orderId': true },
+        RequestValidatorId: Match.anyValue(),
+      });
+    });
+
+    it('answers CORS preflight for the configured origin', () => {
+      dev.api.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'OPTIONS',
+        Integration: {
+          IntegrationResponses: [
+            Match.objectLike({
+              ResponseParameters: Match.objectLike({
+                'method.response.header.Access-Control-Allow-Origin': `'${STAGES.dev.api.corsAllowOrigins[0]}'`,
+              }),
+            }),
+          ],
+        },
+      });
+    });
+  });
+
+  describe('consumers', () => {
+    it.each(STAGE_NAMES)(
+      'gives each %s consumer a usage plan with its quota and throttle, bound to the stage',
+      (name) => {
+        // Prepare
+        const { consumers } = STAGES[name];
+        const template = synthesized(name).api;
+
+        // Assess
+        template.resourceCountIs('AWS::ApiGateway::UsagePlan', consumers.length);
+        template.resourceCountIs('AWS::ApiGateway::ApiKey', consumers.length);
+        template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', consumers.length);
+        for (const consumer of consumers) {
+          template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+            Quota: { Limit: consumer.quota.limit, Period: consumer.quota.period },
+            Throttle: {
+              RateLimit: consumer.throttle.rateLimit,
+              BurstLimit: consumer.throttle.burstLimit,
+            },
+            ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+          });
+        }
+      },
+    );
+
+    it('gives each consumer a client-credentials app client with exactly its scopes', () => {
+      for (const consumer of STAGES.dev.consumers) {
+        dev.api.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+          GenerateSecret: true,
+          AllowedOAuthFlows: ['client_credentials'],
+          AllowedOAuthFlowsUserPoolClient: true,
+          AllowedOAuthScopes: consumer.scopes.map((scope) => `orders/${scope}`),
+        });
+      }
+    });
+
+    it('declares the orders resource server with the read and write scopes', () => {
+      dev.api.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+        Identifier: 'orders',
+        Scopes: Match.arrayWith([
+          Match.objectLike({ ScopeName: 'orders.read' }),
+          Match.objectLike({ ScopeName: 'orders.write' }),
+        ]),
+      });
+    });
+
+    it('closes self sign-up and enforces a strong password policy', () => {
+      dev.api.hasResourceProperties('AWS::Cognito::UserPool', {
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        Policies: {
+          PasswordPolicy: Match.objectLike({
+            MinimumLength: 14,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          }),
+        },
+        MfaConfiguration: 'ON',
+      });
+    });
+
+    it('protects the prod user pool from deletion, not the dev one', () => {
+      prod.api.hasResource('AWS::Cognito::UserPool', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ DeletionProtection: 'ACTIVE' }),
+      });
+      dev.api.hasResource('AWS::Cognito::UserPool', {
+        DeletionPolicy: 'Delete',
+        Properties: Match.objectLike({ DeletionProtection: 'INACTIVE' }),
+      });
+    });
+
+    it('derives the token domain prefix from app, stage and account', () => {
+      dev.api.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+        Domain: `orders-dev-${STAGES.dev.env.account}`,
+      });
+    });
+
+    it('outputs the API URL, user pool, token endpoint, and per consumer the client id and key id', () => {
+      // Prepare
+      const outputs = dev.api.toJSON().Outputs as Record<string, { Value: unknown }>;
+      const expected = [
+        'ApiUrl',
+        'UserPoolId',
+        'TokenEndpoint',
+        ...STAGES.dev.consumers.flatMap((c) => {
+          const name = c.name.charAt(0).toUpperCase() + c.name.slice(1);
+          return [`${name}ClientId`, `${name}ApiKeyId`];
+        }),
+      ];
+
+      // Assess
+      expect(Object.keys(outputs)).toEqual(expect.arrayContaining(expected));
+      expect(JSON.stringify(outputs)).not.toMatch(/ClientSecret|APIKeyValue|\.Value"/);
+    });
+  });
+
+  describe('WAF', () => {
+    it.each([
+      ['staging', staging, 2000],
+      ['prod', prod, 5000],
+    ] as const)(
+      'protects the %s stage with managed rules, a rate limit and a body size limit',
+      (_name, stage, limit) => {
+        stage.api.hasResourceProperties('AWS::WAFv2::WebACL', {
+          Scope: 'REGIONAL',
+          DefaultAction: { Allow: {} },
+          Rules: Match.arrayWith([
+            Match.objectLike({
+              Statement: {
+                ManagedRuleGroupStatement: Match.objectLike({
+                  VendorName: 'AWS',
+                  Name: 'AWSManagedRulesCommonRuleSet',
+                }),
+              },
+            }),
+            Match.objectLike({
+              Statement: {
+                ManagedRuleGroupStatement: Match.objectLike({
+                  VendorName: 'AWS',
+                  Name: 'AWSManagedRulesKnownBadInputsRuleSet',
+                }),
+              },
+            }),
+            Match.objectLike({
+              Action: { Block: {} },
+              Statement: { RateBasedStatement: { Limit: limit, AggregateKeyType: 'IP' } },
+            }),
+            Match.objectLike({
+              Action: { Block: {} },
+              Statement: {
+                SizeConstraintStatement: Match.objectLike({
+                  ComparisonOperator: 'GT',
+                  Size: STAGES.prod.api.maxBodyBytes,
+                  FieldToMatch: { Body: { OversizeHandling: 'MATCH' } },
+                }),
+              },
+            }),
+          ]),
+        });
+        stage.api.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+          ResourceArn: Match.anyValue(),
+          WebACLArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebAcl'), 'Arn'] },
+        });
+      },
+    );
+
+    it('has no web ACL in dev', () => {
+      dev.api.resourceCountIs('AWS::WAFv2::WebACL', 0);
+      dev.api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    });
+  });
+});
