@@ -5,7 +5,10 @@ import type { Context } from 'aws-lambda';
  * A Lambda context like the one the service passes to a handler: the local runtime gives one to
  * every invocation, and unit tests use the same helper.
  */
-export const createLambdaContext = (functionName: string, overrides: Partial<Context> = {}): Context => {
+export const createLambdaContext = (
+  functionName: string,
+  overrides: Partial<Context> = {},
+): Context => {
   const startedAt = Date.now();
   const timeoutMs = 10_000;
   return {

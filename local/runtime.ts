@@ -1,0 +1,460 @@
+/**
+ * The offline orders API: API Gateway and Lambda emulated in-process, AWS data services in moto.
+ *
+ * Everything comes from the synthesized templates: the emulator is provisioned from them, each
+ * route's handler is found through its function's `orders:entry` metadata and gets the
+ * function's environment resolved to the local resources, and requests are authorized as the
+ * deployed methods are (Cognito scopes through a local token issuer, API keys).
+ *
+ * One runtime per process: handlers read their environment once, at module load.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { StageName } from '#config/stages';
+import { buildProxyEvent, createRouteMatcher, header } from './api-gateway.ts';
+import { createLocalTokenIssuer, type IssueTokenOptions } from './auth.ts';
+import { captureMetricsOutput, type EmfSink } from './emf.ts';
+import { startEmulator } from './emulator.ts';
+import { createLambdaContext } from './lambda-context.ts';
+import { REPO_ROOT } from './paths.ts';
+import { type PricingStub, type PricingStubConfig, startPricingStub } from './pricing-stub.ts';
+import {
+  LOCAL_CREDENTIALS,
+  type ProvisionedStage,
+  provisionStage,
+  synthesizeLocalStage,
+} from './provision.ts';
+import type { ApiRoute, StackTemplate } from './template.ts';
+
+/** API Gateway's payload limit; handlers enforce their own, smaller one. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway's integration timeout. */
+const API_GATEWAY_TIMEOUT_MS = 29_000;
+
+export interface LocalRuntimeOptions {
+  /** Port of the API on 127.0.0.1; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** Use this emulator instead of starting one (it is then left running on stop). */
+  readonly emulatorEndpoint?: string;
+  /** Initial pricing stub behaviour; change it later with `POST {pricingUrl}/__config`. */
+  readonly pricing?: Partial<PricingStubConfig>;
+  /** Stage whose templates are served. @default 'dev' */
+  readonly stage?: StageName;
+  /** Templates to serve instead of synthesizing `stage`. */
+  readonly stacks?: readonly StackTemplate[];
+  /**
+   * Powertools log level of the handlers. Their JSON logs share stdout with the request log,
+   * so only warnings and errors show by default. @default process.env.LOG_LEVEL ?? 'WARN'
+   */
+  readonly handlerLogLevel?: string;
+  /** Where the one-line-per-request log goes. @default console.log */
+  readonly log?: (line: string) => void;
+  /**
+   * Receives the metrics (EMF documents) handlers print, instead of the console. This is the
+   * seam for local metrics. @default drops them
+   */
+  readonly onMetrics?: EmfSink;
+}
+
+export interface LocalRuntime {
+  /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
+  readonly apiUrl: string;
+  /** Value for the `x-api-key` header. */
+  readonly apiKey: string;
+  /** Bearer token with both orders scopes, valid 12 hours. */
+  readonly token: string;
+  readonly pricingUrl: string;
+  readonly emulatorEndpoint: string;
+  readonly stage: StageName;
+  readonly routes: readonly ApiRoute[];
+  readonly provisioned: ProvisionedStage;
+  readonly pricing: PricingStub;
+  /** Mints another token from the local issuer (other scopes, client or expiry). */
+  issueToken(options?: IssueTokenOptions): Promise<string>;
+  stop(): Promise<void>;
+}
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+interface LoadedRoute {
+  readonly route: ApiRoute;
+  readonly handler?: Handler;
+}
+
+/** Variables of the template that make no sense in-process or that the runtime chooses itself. */
+const LOCALLY_OVERRIDDEN = new Set(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'PRICING_URL']);
+
+let active = false;
+
+const problemBody = (code: string, message: string, details: unknown = []): string =>
+  JSON.stringify({ error: { code, message, details } });
+
+class BodyTooLarge extends Error {}
+
+/** Reads the body up to `limit` bytes; past it, drains the rest and throws {@link BodyTooLarge}. */
+const readBody = async (request: IncomingMessage, limit: number): Promise<Buffer> => {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = declared > limit;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) tooLarge = true;
+    if (!tooLarge) chunks.push(chunk as Buffer);
+  }
+  if (tooLarge) throw new BodyTooLarge();
+  return Buffer.concat(chunks);
+};
+
+const setEnv = (values: Record<string, string>): (() => void) => {
+  const previous = new Map<string, string | undefined>();
+  for (const [name, value] of Object.entries(values)) {
+    previous.set(name, process.env[name]);
+    process.env[name] = value;
+  }
+  return () => {
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+};
+
+const loadHandler = async (route: ApiRoute): Promise<Handler | undefined> => {
+  const fn = route.function;
+  if (fn === undefined) return undefined;
+  const file = join(REPO_ROOT, fn.entry);
+  if (!existsSync(file)) {
+    throw new Error(
+      `Route ${route.method} ${route.path}: handler file ${fn.entry} (orders:entry of ${fn.logicalId}) does not exist`,
+    );
+  }
+  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const handler = module[fn.handlerExport] ?? module.handler;
+  if (typeof handler !== 'function') {
+    throw new Error(
+      `Route ${route.method} ${route.path}: ${fn.entry} does not export '${fn.handlerExport}'`,
+    );
+  }
+  return handler as Handler;
+};
+
+const withTimeout = async <T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const clock = (): string => new Date().toISOString().slice(11, 23);
+
+/**
+ * Starts the offline API: emulator (unless given), provisioning from the templates, pricing
+ * stub, local token issuer and the HTTP server. `stop()` undoes all of it.
+ */
+export const startLocalRuntime = async (
+  options: LocalRuntimeOptions = {},
+): Promise<LocalRuntime> => {
+  if (active)
+    throw new Error(
+      'A local runtime is already running in this process: handlers can be loaded only once',
+    );
+  active = true;
+  const stage = options.stage ?? 'dev';
+  const log = options.log ?? ((line: string) => console.log(line));
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    while (cleanups.length > 0) {
+      const cleanup = cleanups.pop();
+      try {
+        await cleanup?.();
+      } catch (error) {
+        console.error(`local runtime: cleanup failed: ${String(error)}`);
+      }
+    }
+    active = false;
+  };
+
+  try {
+    // Synthesis and the emulator's start are independent and both take a while: overlap them.
+    const [emulator, stacks, issuer, pricing] = await Promise.all([
+      options.emulatorEndpoint === undefined ? startEmulator() : undefined,
+      options.stacks ?? synthesizeLocalStage(stage),
+      createLocalTokenIssuer(),
+      startPricingStub(options.pricing),
+    ]);
+    if (emulator) cleanups.push(() => emulator.stop());
+    cleanups.push(() => pricing.stop());
+    const emulatorEndpoint = emulator?.endpoint ?? (options.emulatorEndpoint as string);
+
+    const provisioned = await provisionStage(emulatorEndpoint, stage, { stacks });
+    const functionEnv = Object.fromEntries(
+      Object.entries(provisioned.functionEnv).filter(([name]) => !LOCALLY_OVERRIDDEN.has(name)),
+    );
+    const restoreEnv = setEnv({
+      ...functionEnv,
+      AWS_ENDPOINT_URL: emulatorEndpoint,
+      AWS_REGION: provisioned.region,
+      AWS_DEFAULT_REGION: provisioned.region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      PRICING_URL: pricing.url,
+      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? process.env.LOG_LEVEL ?? 'WARN',
+      // No X-Ray daemon locally.
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      // The SDK's Node-version notice would otherwise print once per process.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    cleanups.push(restoreEnv);
+    const handlerLogLevel = options.handlerLogLevel ?? process.env.LOG_LEVEL ?? 'WARN';
+    const restoreOutput = captureMetricsOutput({
+      onEmf: options.onMetrics ?? (() => undefined),
+      // Shown only when the handlers' logs are: they explain metrics, not requests.
+      ...(/^(DEBUG|TRACE|INFO)$/i.test(handlerLogLevel) && {
+        onDiagnostic: (line: string) => console.error(line),
+      }),
+    });
+    cleanups.push(restoreOutput);
+
+    // Handlers read their environment at load: import them only now.
+    const loaded: LoadedRoute[] = [];
+    for (const route of provisioned.routes)
+      loaded.push({ route, handler: await loadHandler(route) });
+    const handlers = new Map(loaded.map((entry) => [entry.route, entry.handler]));
+    const match = createRouteMatcher(provisioned.routes);
+    const binaryMediaTypes = stacks.flatMap(({ template }) =>
+      Object.values(template.Resources ?? {})
+        .filter((resource) => resource.Type === 'AWS::ApiGateway::RestApi')
+        .flatMap((resource) =>
+          Array.isArray(resource.Properties?.BinaryMediaTypes)
+            ? resource.Properties.BinaryMediaTypes
+            : [],
+        )
+        .map((type: unknown) => String(type).replace('~1', '/')),
+    );
+
+    const apiKey = `local-${randomBytes(16).toString('hex')}`;
+    const token = await issuer.issueToken();
+
+    const handle = async (
+      request: IncomingMessage,
+      response: ServerResponse,
+      requestId: string,
+    ): Promise<number> => {
+      const send = (status: number, body: string, headers: Record<string, string> = {}): number => {
+        response.writeHead(status, {
+          'content-type': 'application/json',
+          'x-amzn-requestid': requestId,
+          ...headers,
+        });
+        response.end(body);
+        return status;
+      };
+      const method = (request.method ?? 'GET').toUpperCase();
+      const url = new URL(request.url ?? '/', 'http://localhost');
+
+      let body: Buffer;
+      try {
+        body = await readBody(request, API_GATEWAY_MAX_BODY_BYTES);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          return send(
+            413,
+            problemBody('PAYLOAD_TOO_LARGE', 'Request body exceeds the 10 MB API Gateway limit'),
+          );
+        }
+        throw error;
+      }
+
+      const found = match(method, url.pathname);
+      if (found.kind !== 'found') {
+        if (url.pathname === '/openapi.json' && method === 'GET') {
+          const file = join(REPO_ROOT, 'docs', 'openapi.json');
+          if (!existsSync(file)) {
+            return send(
+              404,
+              problemBody('NOT_FOUND', 'docs/openapi.json does not exist yet: run npm run openapi'),
+            );
+          }
+          return send(200, await readFile(file, 'utf8'));
+        }
+        if (found.kind === 'method-not-allowed') {
+          return send(
+            405,
+            problemBody('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`, {
+              allowed: found.allowed,
+            }),
+            { allow: found.allowed.join(', ') },
+          );
+        }
+        return send(404, problemBody('NOT_FOUND', `No route for ${method} ${url.pathname}`));
+      }
+      const { route } = found.match;
+
+      if (route.mock) {
+        response.writeHead(route.mock.statusCode, {
+          'x-amzn-requestid': requestId,
+          ...route.mock.headers,
+        });
+        response.end();
+        return route.mock.statusCode;
+      }
+
+      let claims: Record<string, string> | undefined;
+      if (route.authorizationType === 'COGNITO_USER_POOLS') {
+        const verdict = await issuer.verify(
+          header(request.headers, 'authorization'),
+          route.authorizationScopes,
+        );
+        if (!verdict.ok) return send(verdict.status, problemBody(verdict.code, verdict.message));
+        claims = verdict.claims;
+      } else if (route.authorizationType !== 'NONE') {
+        return send(
+          500,
+          problemBody(
+            'NOT_EMULATED',
+            `Authorization type ${route.authorizationType} is not emulated locally`,
+          ),
+        );
+      }
+      const sentKey = header(request.headers, 'x-api-key');
+      if (route.apiKeyRequired && sentKey !== apiKey) {
+        return send(
+          403,
+          problemBody(
+            'FORBIDDEN',
+            sentKey ? 'Invalid API key' : 'Missing API key: send the x-api-key header',
+          ),
+        );
+      }
+
+      const handler = handlers.get(route);
+      const fn = route.function;
+      if (handler === undefined || fn === undefined) {
+        return send(
+          500,
+          problemBody('NOT_EMULATED', `${method} ${route.path} has no Lambda handler`),
+        );
+      }
+      const event = buildProxyEvent({
+        match: found.match,
+        method,
+        path: url.pathname,
+        searchParams: url.searchParams,
+        rawHeaders: request.rawHeaders,
+        body,
+        sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+        stage,
+        requestId,
+        ...(route.apiKeyRequired && { apiKey }),
+        ...(claims && { claims }),
+        binaryMediaTypes,
+      });
+      const timeoutMs = Math.min(fn.timeoutSeconds * 1000, API_GATEWAY_TIMEOUT_MS);
+      const startedAt = Date.now();
+      const context = createLambdaContext(fn.functionName, {
+        getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - startedAt)),
+      });
+      let result: APIGatewayProxyResult | 'timeout';
+      try {
+        result = await withTimeout(handler(event, context), timeoutMs);
+      } catch (error) {
+        // Lambda reports an unhandled error; API Gateway answers 502 without details.
+        console.error(
+          `[${requestId}] ${fn.routeId} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        return send(502, problemBody('INTERNAL_ERROR', 'Internal server error'));
+      }
+      if (result === 'timeout') {
+        return send(
+          504,
+          problemBody(
+            'GATEWAY_TIMEOUT',
+            `The ${fn.routeId} function timed out after ${timeoutMs} ms`,
+          ),
+        );
+      }
+      if (typeof result !== 'object' || result === null || !Number.isInteger(result.statusCode)) {
+        console.error(`[${requestId}] ${fn.routeId} returned a malformed proxy response`);
+        return send(502, problemBody('INTERNAL_ERROR', 'Malformed Lambda proxy response'));
+      }
+      const headers: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
+      for (const [name, value] of Object.entries(result.headers ?? {}))
+        headers[name.toLowerCase()] = String(value);
+      for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+        headers[name.toLowerCase()] = values.map(String);
+      }
+      response.writeHead(result.statusCode, headers);
+      response.end(
+        result.body === undefined
+          ? undefined
+          : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'),
+      );
+      return result.statusCode;
+    };
+
+    const server: Server = createServer((request, response) => {
+      const requestId = randomUUID();
+      const startedAt = performance.now();
+      handle(request, response, requestId)
+        .catch((error: unknown) => {
+          console.error(
+            `[${requestId}] local runtime error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+          if (!response.headersSent) {
+            response.writeHead(500, { 'content-type': 'application/json' });
+            response.end(problemBody('INTERNAL_ERROR', 'Local runtime error'));
+          }
+          return 500;
+        })
+        .then((status) => {
+          const ms = Math.round(performance.now() - startedAt);
+          log(`${clock()} ${request.method} ${request.url} ${status} ${ms}ms ${requestId}`);
+        });
+    });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+
+    return {
+      apiUrl: `http://127.0.0.1:${port}`,
+      apiKey,
+      token,
+      pricingUrl: pricing.url,
+      emulatorEndpoint,
+      stage,
+      routes: provisioned.routes,
+      provisioned,
+      pricing,
+      issueToken: (tokenOptions) => issuer.issueToken(tokenOptions),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+};

@@ -1,0 +1,106 @@
+/**
+ * `npm start`: the orders API, offline. Installs the emulator when needed, starts the local
+ * runtime on PORT (default 3000) and prints what a person needs to call it. Ctrl-C stops
+ * everything (HTTP servers, moto) and exits 0.
+ *
+ * Options: `--verbose` (or LOG_LEVEL=INFO|DEBUG) shows the handlers' Powertools logs.
+ */
+import { EmulatorInstallError, ensureEmulatorInstalled } from './emulator-install.ts';
+import { startLocalRuntime } from './runtime.ts';
+
+const fail = (message: string): never => {
+  console.error(message);
+  process.exit(1);
+};
+
+// The SDK's notice about Node 20 support is not actionable while running offline.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const rawPort = process.env.PORT ?? '3000';
+const port = Number(rawPort);
+if (!Number.isInteger(port) || port < 0 || port > 65_535)
+  fail(`PORT must be a port number, got '${rawPort}'`);
+const verbose = process.argv.includes('--verbose');
+const startedAt = Date.now();
+
+try {
+  await ensureEmulatorInstalled({ log: (line) => console.log(line) });
+} catch (error) {
+  fail(
+    error instanceof EmulatorInstallError
+      ? error.message
+      : `Emulator install failed: ${String(error)}`,
+  );
+}
+
+let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
+try {
+  runtime = await startLocalRuntime({
+    port,
+    ...(verbose && { handlerLogLevel: process.env.LOG_LEVEL ?? 'DEBUG' }),
+  });
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    fail(
+      `Port ${port} is in use: pick another with PORT=<port> npm start (PORT=0 picks a free one)`,
+    );
+  }
+  fail(`Local runtime failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  throw error;
+}
+
+const { apiUrl, apiKey, token, pricingUrl, emulatorEndpoint } = runtime;
+const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+console.log(`
+Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
+  API:          ${apiUrl}
+  API key:      ${apiKey}
+  token:        ${token}
+  pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
+  emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
+  OpenAPI:      ${apiUrl}/openapi.json
+
+Create an order:
+  curl -s -X POST '${apiUrl}/orders' \\
+    -H 'content-type: application/json' \\
+    -H 'x-api-key: ${apiKey}' \\
+    -H 'authorization: Bearer ${token}' \\
+    -H "idempotency-key: $(uuidgen 2>/dev/null || date +%s%N)" \\
+    -d '{"customerId":"c-123","currency":"EUR","items":[{"sku":"SKU-1","quantity":2,"unitPriceCents":1250}]}'
+
+Routes:
+${runtime.routes
+  .filter((route) => route.function)
+  .map(
+    (route) =>
+      `  ${route.method.padEnd(5)} ${route.path.padEnd(26)} ${route.authorizationType === 'NONE' ? 'public' : route.authorizationScopes.join(' ')}${route.apiKeyRequired ? ' + API key' : ''}`,
+  )
+  .join('\n')}
+
+Ctrl-C to stop. One line per request: time method path status duration requestId${verbose ? '' : ' (--verbose for handler logs)'}
+`);
+
+let stopping = false;
+const shutdown = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping...`);
+  const deadline = setTimeout(() => {
+    console.error('Shutdown took over 10 s: exiting anyway (moto dies with this process)');
+    process.exit(1);
+  }, 10_000);
+  deadline.unref();
+  runtime
+    .stop()
+    .then(() => {
+      console.log('Stopped.');
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      console.error(`Shutdown failed: ${String(error)}`);
+      process.exit(1);
+    });
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
