@@ -407,7 +407,7 @@ export const startLocalRuntime = async (
     const server: Server = createServer((request, response) => {
       const requestId = randomUUID();
       const startedAt = performance.now();
-      handle(request, response, requestId)
+      void handle(request, response, requestId)
         .catch((error: unknown) => {
           console.error(
             `[${requestId}] local runtime error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
