@@ -5,7 +5,6 @@ import {
   AuthorizationType,
   CognitoUserPoolsAuthorizer,
   EndpointType,
-  JsonSchemaType,
   LambdaIntegration,
   LogGroupLogDestination,
   type Method,
@@ -203,14 +202,12 @@ export class ApiStack extends Stack {
       );
     }
 
+    // Bodies carry no API Gateway model on purpose: the handlers' zod schemas own the body contract
+    // and its error format (one problem+json shape, locally and deployed). The validator enforces
+    // required parameters before any function runs.
     const validator = this.api.addRequestValidator('RequestValidator', {
       validateRequestBody: true,
       validateRequestParameters: true,
-    });
-    const jsonObjectModel = this.api.addModel('JsonObjectBody', {
-      contentType: 'application/json',
-      description: 'Any JSON object; the handler validates the fields',
-      schema: { type: JsonSchemaType.OBJECT },
     });
 
     // --- One function per route ---
@@ -234,10 +231,6 @@ export class ApiStack extends Stack {
               requestParameters: Object.fromEntries(
                 pathParameters.map((name) => [`method.request.path.${name}`, true]),
               ),
-              requestModels:
-                route.method === 'POST' && route.id === 'createOrder'
-                  ? { 'application/json': jsonObjectModel }
-                  : undefined,
             },
       );
       if (route.auth.type === 'public') {
