@@ -1,3 +1,4 @@
+import { correlationPaths } from '@aws-lambda-powertools/logger/correlationId';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -139,6 +140,18 @@ const validation = <B, Q, P>(
 });
 
 /**
+ * Labels each invocation's metrics and logs with its route. Per invocation rather than as a
+ * default dimension, because the local runtime serves every route from one process, where the
+ * Powertools singletons are shared.
+ */
+const routeLabels = (routeId: RouteId): MiddlewareObj => ({
+  before: () => {
+    metrics.addDimension('route', routeId);
+    logger.appendKeys({ route: routeId });
+  },
+});
+
+/**
  * The single place errors become responses: HttpErrors keep their status and public message;
  * anything else is logged with its stack and answered with a bare 500.
  */
@@ -166,17 +179,17 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
   options: RouteOptions<B, Q, P>,
   handler: (request: ValidatedRequest<B, Q, P>, context: Context) => Promise<HttpResult>,
 ) => {
-  metrics.setDefaultDimensions({ route: options.routeId });
   const origins = env.corsAllowOrigins();
   const chain = middy<APIGatewayProxyEvent, HttpResult>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(
       injectLambdaContext(logger, {
         resetKeys: true,
-        correlationIdPath: 'requestContext.requestId',
+        correlationIdPath: correlationPaths.API_GATEWAY_REST,
       }),
     )
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(routeLabels(options.routeId));
   if (origins.length > 0) chain.use(httpCors({ origins }));
   chain
     .use(errorMapper())

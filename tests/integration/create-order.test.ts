@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requireEnv } from '#commons/env';
+import { ENV } from '#commons/env-names';
+import { createLambdaContext } from '#local/lambda-context';
+import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { handler as cancelOrder } from '../../functions/orders/cancel-order.ts';
+import { handler as createOrder } from '../../functions/orders/create-order.ts';
+
+/**
+ * The create and cancel handlers, in-process, against real DynamoDB and SQS APIs (the
+ * emulator by default): idempotency replay and conflict through Powertools' DynamoDB
+ * persistence, and concurrent cancels through the conditional write.
+ */
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 1 }));
+const tableName = requireEnv(ENV.ordersTable);
+const created: string[] = [];
+
+const order = (customerId: string, quantity = 1) => ({
+  customerId,
+  currency: 'EUR',
+  items: [{ sku: 'SKU-1', quantity, unitPriceCents: 1999 }],
+});
+
+const post = async (body: unknown, idempotencyKey?: string, consumer = 'it-consumer') => {
+  const result = await createOrder(
+    apiEvent({
+      method: 'POST',
+      path: '/orders',
+      body,
+      consumer,
+      headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+    }),
+    createLambdaContext('createOrder'),
+  );
+  if (result.statusCode === 201) created.push(bodyOf<{ orderId: string }>(result).orderId);
+  return result;
+};
+
+const ordersOf = async (customerId: string) =>
+  (
+    await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: requireEnv(ENV.ordersByCustomerIndex),
+        KeyConditionExpression: 'customerId = :c',
+        ExpressionAttributeValues: { ':c': customerId },
+      }),
+    )
+  ).Items ?? [];
+
+beforeAll(() => {
+  // Pricing is not under test here: answer every quote with no discount.
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (_url: unknown, init?: RequestInit) => {
+      const { items } = JSON.parse(String(init?.body)) as {
+        items: { quantity: number; unitPriceCents: number }[];
+      };
+      const subtotalCents = items.reduce(
+        (sum, item) => sum + item.quantity * item.unitPriceCents,
+        0,
+      );
+      return Response.json({ subtotalCents, discountCents: 0, totalCents: subtotalCents });
+    }),
+  );
+});
+
+afterAll(async () => {
+  vi.unstubAllGlobals();
+  await Promise.all(
+    created.map((orderId) =>
+      client.send(new DeleteCommand({ TableName: tableName, Key: { orderId } })),
+    ),
+  );
+});
+
+describe('POST /orders with an Idempotency-Key', () => {
+  it('replays the original response for the same key and body, storing one order', async () => {
+    const customerId = `it-${randomUUID().slice(0, 8)}`;
+    const key = randomUUID();
+
+    const first = await post(order(customerId), key);
+    const replay = await post(order(customerId), key);
+
+    expect(first.statusCode).toBe(201);
+    expect(replay.statusCode).toBe(201);
+    expect(bodyOf(replay)).toEqual(bodyOf(first));
+    expect(replay.headers?.['idempotent-replayed']).toBe('true');
+    expect(await ordersOf(customerId)).toHaveLength(1);
+  });
+
+  it('treats the same JSON with other formatting and key order as the same request', async () => {
+    const customerId = `it-${randomUUID().slice(0, 8)}`;
+    const key = randomUUID();
+    const body = order(customerId);
+
+    const first = await post(JSON.stringify(body), key);
+    const reordered = await post(
+      JSON.stringify({ items: body.items, currency: body.currency, customerId }, null, 2),
+      key,
+    );
+
+    expect(bodyOf(reordered)).toEqual(bodyOf(first));
+  });
+
+  it('answers 422 for the same key with a different body, and keeps replaying the original', async () => {
+    const customerId = `it-${randomUUID().slice(0, 8)}`;
+    const key = randomUUID();
+
+    const first = await post(order(customerId, 1), key);
+    const conflict = await post(order(customerId, 2), key);
+    const replay = await post(order(customerId, 1), key);
+
+    expect(conflict.statusCode).toBe(422);
+    expect(bodyOf(conflict)).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect(bodyOf(replay)).toEqual(bodyOf(first));
+    expect(await ordersOf(customerId)).toHaveLength(1);
+  });
+
+  it('scopes keys per consumer: two consumers may use the same key', async () => {
+    const customerId = `it-${randomUUID().slice(0, 8)}`;
+    const key = randomUUID();
+
+    const a = await post(order(customerId), key, 'consumer-a');
+    const b = await post(order(customerId), key, 'consumer-b');
+
+    expect(bodyOf(a).orderId).not.toBe(bodyOf(b).orderId);
+    expect(await ordersOf(customerId)).toHaveLength(2);
+  });
+
+  it('creates a new order for each request without a key', async () => {
+    const customerId = `it-${randomUUID().slice(0, 8)}`;
+
+    await post(order(customerId));
+    await post(order(customerId));
+
+    expect(await ordersOf(customerId)).toHaveLength(2);
+  });
+});
+
+describe('POST /orders/{orderId}/cancel, concurrently', () => {
+  it('answers one of two simultaneous cancels with 200 and the other with 409', async () => {
+    const { orderId } = bodyOf<{ orderId: string }>(
+      await post(order(`it-${randomUUID().slice(0, 8)}`)),
+    );
+    const cancel = () =>
+      cancelOrder(
+        apiEvent({
+          method: 'POST',
+          path: `/orders/${orderId}/cancel`,
+          pathParameters: { orderId },
+        }),
+        createLambdaContext('cancelOrder'),
+      );
+
+    const results = await Promise.all([cancel(), cancel()]);
+
+    expect(results.map((result) => result.statusCode).sort()).toEqual([200, 409]);
+  });
+});
