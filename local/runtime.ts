@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { StageName } from '#config/stages';
 import { buildProxyEvent, createRouteMatcher, header } from './api-gateway.ts';
-import { createLocalTokenIssuer, type IssueTokenOptions } from './auth.ts';
+import { createLocalTokenIssuer, type IssueTokenOptions, type LocalTokenIssuer } from './auth.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
 import { createLambdaContext } from './lambda-context.ts';
@@ -188,14 +188,22 @@ export const startLocalRuntime = async (
 
   try {
     // Synthesis and the emulator's start are independent and both take a while: overlap them.
-    const [emulator, stacks, issuer, pricing] = await Promise.all([
+    // allSettled, so whatever did start is stopped when another part fails.
+    const [emulatorResult, stacksResult, issuerResult, pricingResult] = await Promise.allSettled([
       options.emulatorEndpoint === undefined ? startEmulator() : undefined,
       options.stacks ?? synthesizeLocalStage(stage),
       createLocalTokenIssuer(),
       startPricingStub(options.pricing),
     ]);
+    const emulator = emulatorResult.status === 'fulfilled' ? emulatorResult.value : undefined;
     if (emulator) cleanups.push(() => emulator.stop());
-    cleanups.push(() => pricing.stop());
+    if (pricingResult.status === 'fulfilled') cleanups.push(() => pricingResult.value.stop());
+    for (const result of [emulatorResult, stacksResult, issuerResult, pricingResult]) {
+      if (result.status === 'rejected') throw result.reason;
+    }
+    const stacks = (stacksResult as PromiseFulfilledResult<readonly StackTemplate[]>).value;
+    const issuer = (issuerResult as PromiseFulfilledResult<LocalTokenIssuer>).value;
+    const pricing = (pricingResult as PromiseFulfilledResult<PricingStub>).value;
     const emulatorEndpoint = emulator?.endpoint ?? (options.emulatorEndpoint as string);
 
     const provisioned = await provisionStage(emulatorEndpoint, stage, { stacks });

@@ -1,0 +1,63 @@
+/**
+ * Where the end-to-end tests send their HTTP requests:
+ *
+ * - a deployed stage, when API_URL is set: API_KEY and API_TOKEN (a storefront token with
+ *   both scopes) are required, API_READ_TOKEN (the reporting client's read-only token) too;
+ * - otherwise the local runtime (`npm start` without the console), with its own emulator,
+ *   pricing stub and token issuer, stopped after the run.
+ *
+ * Tests read the target with `inject(...)`.
+ */
+import type { TestProject } from 'vitest/node';
+import { ensureEmulatorInstalled } from '#local/emulator-install';
+import { type LocalRuntime, startLocalRuntime } from '#local/runtime';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    apiUrl: string;
+    apiKey: string;
+    /** Both orders scopes. */
+    token: string;
+    /** orders.read only. */
+    readToken: string;
+    /** The local pricing stub; null against a deployed stage, whose pricing is not ours to break. */
+    pricingUrl: string | null;
+    e2eTarget: 'local' | 'deployed';
+  }
+}
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(`API_URL is set, so the e2e tests target a deployed stage: also set ${name}`);
+  return value;
+};
+
+export default async function setup(
+  project: TestProject,
+): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.API_URL) {
+    project.provide('apiUrl', process.env.API_URL.replace(/\/+$/, ''));
+    project.provide('apiKey', required('API_KEY'));
+    project.provide('token', required('API_TOKEN'));
+    project.provide('readToken', required('API_READ_TOKEN'));
+    project.provide('pricingUrl', null);
+    project.provide('e2eTarget', 'deployed');
+    return undefined;
+  }
+
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  await ensureEmulatorInstalled({ log: (line) => console.log(`[e2e] ${line}`) });
+  // E2E_LOG=1 prints the runtime's one line per request.
+  const runtime: LocalRuntime = await startLocalRuntime({
+    handlerLogLevel: process.env.LOG_LEVEL ?? 'ERROR',
+    log: process.env.E2E_LOG ? (line) => console.log(`[e2e] ${line}`) : () => undefined,
+  });
+  project.provide('apiUrl', runtime.apiUrl);
+  project.provide('apiKey', runtime.apiKey);
+  project.provide('token', runtime.token);
+  project.provide('readToken', await runtime.issueToken({ scopes: ['orders/orders.read'] }));
+  project.provide('pricingUrl', runtime.pricingUrl);
+  project.provide('e2eTarget', 'local');
+  return () => runtime.stop();
+}

@@ -1,0 +1,134 @@
+/**
+ * Where the integration tests run, chosen by TEST_TARGET:
+ *
+ * - `emulator` (default when AWS_ENDPOINT_URL is unset): starts moto, provisions the dev stage
+ *   from its synthesized template, and exports the endpoint, dummy credentials and the
+ *   functions' environment (table names, queue URL, ...) to the test workers. Stops moto after.
+ * - `endpoint` (default when AWS_ENDPOINT_URL is set): an emulator you run (LocalStack at
+ *   http://localhost:4566, or a moto of your own) that already holds the resources; their
+ *   names come from your environment (see {@link RESOURCE_ENV}).
+ * - `aws`: a deployed stage in real AWS, with your usual credentials; AWS_ENDPOINT_URL must be
+ *   unset and the resource names set from the stack outputs.
+ *
+ * In every mode the functions' non-resource settings (MAX_BODY_BYTES, ...) default to the
+ * template's values, and the synthesized templates are provided to the tests (`inject('stacks')`).
+ */
+import type { TestProject } from 'vitest/node';
+import { ENV } from '#commons/env-names';
+import type { StageName } from '#config/stages';
+import { startEmulator } from '#local/emulator';
+import { ensureEmulatorInstalled } from '#local/emulator-install';
+import { LOCAL_CREDENTIALS, provisionStage, synthesizeLocalStage } from '#local/provision';
+import { listApiRoutes, type StackTemplate } from '#local/template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The stage's synthesized templates, for tests that compare the target with them. */
+    stacks: StackTemplate[];
+    /** `emulator`, `endpoint` or `aws`. */
+    testTarget: TestTarget;
+  }
+}
+
+type TestTarget = 'emulator' | 'endpoint' | 'aws';
+
+/** Resource names a test needs from a target this setup did not provision. */
+export const RESOURCE_ENV = [
+  ENV.ordersTable,
+  ENV.ordersByCustomerIndex,
+  ENV.idempotencyTable,
+  ENV.fulfilmentQueueUrl,
+  ENV.faultParameterName,
+] as const;
+
+/** Template variables that make no sense for tests running in-process. */
+const NOT_EXPORTED = new Set(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
+
+const targetOf = (): TestTarget => {
+  const raw = process.env.TEST_TARGET ?? (process.env.AWS_ENDPOINT_URL ? 'endpoint' : 'emulator');
+  if (raw !== 'emulator' && raw !== 'endpoint' && raw !== 'aws') {
+    throw new Error(`TEST_TARGET must be emulator, endpoint or aws, got '${raw}'`);
+  }
+  return raw;
+};
+
+/** Sets unset variables only: what the person running the tests exported wins. */
+const setDefaults = (values: Record<string, string>): void => {
+  for (const [name, value] of Object.entries(values)) process.env[name] ??= value;
+};
+
+const literalFunctionEnv = (stacks: readonly StackTemplate[]): Record<string, string> => {
+  const env: Record<string, string> = {};
+  for (const route of listApiRoutes(stacks)) {
+    for (const [name, value] of Object.entries(route.function?.environment ?? {})) {
+      if (typeof value === 'string' && !NOT_EXPORTED.has(name)) env[name] ??= value;
+    }
+  }
+  return env;
+};
+
+export default async function setup(
+  project: TestProject,
+): Promise<(() => Promise<void>) | undefined> {
+  const target = targetOf();
+  const stage = (process.env.STAGE_UNDER_TEST ?? 'dev') as StageName;
+  project.provide('testTarget', target);
+  // Quiet handlers unless asked otherwise; tests assert on results, not on logs.
+  setDefaults({
+    POWERTOOLS_LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+
+  if (target === 'emulator') {
+    await ensureEmulatorInstalled({ log: (line) => console.log(`[integration] ${line}`) });
+    const [started, synthesized] = await Promise.allSettled([
+      startEmulator(),
+      synthesizeLocalStage(stage),
+    ]);
+    if (started.status === 'rejected') throw started.reason;
+    const emulator = started.value;
+    try {
+      if (synthesized.status === 'rejected') throw synthesized.reason;
+      const stacks = synthesized.value;
+      const provisioned = await provisionStage(emulator.endpoint, stage, { stacks });
+      // Workers are started after global setup and inherit process.env.
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: emulator.endpoint,
+        AWS_REGION: provisioned.region,
+        AWS_DEFAULT_REGION: provisioned.region,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        ...Object.fromEntries(
+          Object.entries(provisioned.functionEnv).filter(([name]) => !NOT_EXPORTED.has(name)),
+        ),
+      });
+      project.provide('stacks', stacks);
+    } catch (error) {
+      await emulator.stop();
+      throw error;
+    }
+    return () => emulator.stop();
+  }
+
+  if (target === 'aws' && process.env.AWS_ENDPOINT_URL) {
+    throw new Error(
+      'TEST_TARGET=aws runs against real AWS: unset AWS_ENDPOINT_URL (or use TEST_TARGET=endpoint)',
+    );
+  }
+  if (target === 'endpoint' && !process.env.AWS_ENDPOINT_URL) {
+    throw new Error(
+      'TEST_TARGET=endpoint needs AWS_ENDPOINT_URL, e.g. AWS_ENDPOINT_URL=http://localhost:4566 for LocalStack',
+    );
+  }
+  const missing = RESOURCE_ENV.filter((name) => !process.env[name]);
+  if (missing.length > 0) {
+    throw new Error(
+      `TEST_TARGET=${target} needs the stage's resource names: set ${missing.join(', ')} (from the Orders-${stage}-Data stack's resources or outputs)`,
+    );
+  }
+  const stacks = await synthesizeLocalStage(stage);
+  setDefaults(literalFunctionEnv(stacks));
+  project.provide('stacks', stacks);
+  return undefined;
+}
