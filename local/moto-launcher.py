@@ -2,6 +2,11 @@
 
 On Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG), even when the
 parent itself was SIGKILLed; elsewhere a watcher thread notices the parent is gone.
+
+moto serves each request on its own thread, and its DynamoDB backend checks a
+ConditionExpression and then writes without a lock: two concurrent conditional updates can both
+succeed, which DynamoDB never allows. DynamoDB requests are therefore handled one at a time
+(other services, SQS long polling included, stay concurrent).
 """
 
 import os
@@ -31,6 +36,21 @@ def watch_parent() -> None:
 threading.Thread(target=watch_parent, daemon=True).start()
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
 from moto.server import main  # noqa: E402  (imported after the guards are in place)
+
+dynamodb_lock = threading.Lock()
+dispatch = DomainDispatcherApplication.__call__
+
+
+def serialized_dynamodb(self, environ, start_response):
+    if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        return dispatch(self, environ, start_response)
+    with dynamodb_lock:
+        # Materialize the body inside the lock: the write happens while it is produced.
+        return list(dispatch(self, environ, start_response))
+
+
+DomainDispatcherApplication.__call__ = serialized_dynamodb
 
 main(sys.argv[1:])
