@@ -8,6 +8,14 @@
 import { EmulatorInstallError, ensureEmulatorInstalled } from './emulator-install.ts';
 import { startLocalRuntime } from './runtime.ts';
 
+/** Template resource types the runtime itself plays (the rest of `notEmulated` exists only in AWS). */
+const IN_PROCESS_TYPES = new Set([
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Method',
+  'AWS::Lambda::Function',
+]);
+
 const fail = (message: string): never => {
   console.error(message);
   process.exit(1);
@@ -60,6 +68,11 @@ Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
   emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
   OpenAPI:      ${apiUrl}/openapi.json
+
+Only in AWS (not emulated): ${runtime.provisioned.notEmulated
+  .filter((type) => !IN_PROCESS_TYPES.has(type))
+  .map((type) => type.replace(/^AWS::/, ''))
+  .join(', ')}
 
 Create an order:
   curl -s -X POST '${apiUrl}/orders' \\
