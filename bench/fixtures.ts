@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { RouteId } from '#routes';
+
+/** Requests and stored data the per-request benchmark uses; every request takes the happy path. */
+export const ORDER_ID = 'ord_0123456789abcdef0123456789abcdef';
+export const CUSTOMER_ID = 'cust-bench';
+const CLIENT_ID = 'bench-client';
+
+const ITEMS = [
+  { sku: 'SKU-1', quantity: 2, unitPriceCents: 1250 },
+  { sku: 'SKU-2', quantity: 1, unitPriceCents: 4999 },
+];
+const SUBTOTAL_CENTS = ITEMS.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+
+/** The pricing service's answer for {@link ITEMS}: consistent, so no fallback is taken. */
+export const PRICING_QUOTE = {
+  subtotalCents: SUBTOTAL_CENTS,
+  discountCents: 0,
+  totalCents: SUBTOTAL_CENTS,
+};
+
+/** An order as the table stores it. */
+export const storedOrder = (status = 'PENDING') => ({
+  orderId: ORDER_ID,
+  customerId: CUSTOMER_ID,
+  status,
+  currency: 'EUR',
+  items: ITEMS,
+  subtotalCents: SUBTOTAL_CENTS,
+  discountCents: 0,
+  totalCents: SUBTOTAL_CENTS,
+  pricingSource: 'quote',
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+});
+
+interface RequestShape {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly resource: string;
+  readonly pathParameters?: Record<string, string>;
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  readonly scope: string;
+}
+
+const REQUESTS: Readonly<Record<RouteId | 'baseline', () => RequestShape>> = {
+  baseline: () => ({
+    method: 'GET',
+    path: `/orders/${ORDER_ID}`,
+    resource: '/orders/{orderId}',
+    pathParameters: { orderId: ORDER_ID },
+    scope: 'orders/orders.read',
+  }),
+  getOrder: () => REQUESTS.baseline(),
+  listOrders: () => ({
+    method: 'GET',
+    path: '/orders',
+    resource: '/orders',
+    query: { customerId: CUSTOMER_ID, limit: '20' },
+    scope: 'orders/orders.read',
+  }),
+  createOrder: () => ({
+    method: 'POST',
+    path: '/orders',
+    resource: '/orders',
+    body: { customerId: CUSTOMER_ID, currency: 'EUR', items: ITEMS },
+    // A fresh key each time: every request is a first execution, never a replay.
+    headers: { 'Idempotency-Key': randomUUID() },
+    scope: 'orders/orders.write',
+  }),
+  cancelOrder: () => ({
+    method: 'POST',
+    path: `/orders/${ORDER_ID}/cancel`,
+    resource: '/orders/{orderId}/cancel',
+    pathParameters: { orderId: ORDER_ID },
+    body: { reason: 'benchmark' },
+    scope: 'orders/orders.write',
+  }),
+  health: () => ({ method: 'GET', path: '/health', resource: '/health', scope: '' }),
+};
+
+/** A REST API (v1) proxy event, as API Gateway sends it after the Cognito authorizer. */
+export const apiEvent = (target: RouteId | 'baseline'): APIGatewayProxyEvent => {
+  const request = REQUESTS[target]();
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    Host: 'api.bench.invalid',
+    'User-Agent': 'bench/1.0',
+    'X-Forwarded-For': '203.0.113.10',
+    ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    ...request.headers,
+  };
+  const query = request.query ?? null;
+  return {
+    resource: request.resource,
+    path: request.path,
+    httpMethod: request.method,
+    headers,
+    multiValueHeaders: Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name, [value]]),
+    ),
+    queryStringParameters: query,
+    multiValueQueryStringParameters: query
+      ? Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]]))
+      : null,
+    pathParameters: request.pathParameters ?? null,
+    stageVariables: null,
+    body: request.body === undefined ? null : JSON.stringify(request.body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'benchapi',
+      authorizer: request.scope ? { claims: { client_id: CLIENT_ID, scope: request.scope } } : null,
+      httpMethod: request.method,
+      identity: {
+        sourceIp: '203.0.113.10',
+        userAgent: 'bench/1.0',
+      } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: `/bench${request.path}`,
+      protocol: 'HTTP/1.1',
+      requestId: randomUUID(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'bench',
+      resourcePath: request.resource,
+      stage: 'bench',
+    },
+  };
+};

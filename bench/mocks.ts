@@ -1,0 +1,93 @@
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { PRICING_QUOTE, storedOrder } from './fixtures.ts';
+
+/** SDK calls and fetches made so far, by `Client.Command` name. */
+export type CallCounts = Record<string, number>;
+
+export interface InstalledMocks {
+  readonly calls: () => CallCounts;
+}
+
+/**
+ * Installs the one set of mocks every per-request measurement uses, baseline and routes alike:
+ * `aws-sdk-client-mock` stubs of `send` on every client class the code uses, and a stubbed
+ * global `fetch` answering the pricing service's quote. Call before importing any handler, since
+ * handlers may capture `fetch` while loading.
+ */
+export const installMocks = (): InstalledMocks => {
+  const order = storedOrder();
+  const page = Array.from({ length: 10 }, () => order);
+  const documents = mockClient(DynamoDBDocumentClient);
+  documents
+    .on(GetCommand)
+    .resolves({ Item: order })
+    .on(PutCommand)
+    .resolves({})
+    .on(DeleteCommand)
+    .resolves({})
+    .on(QueryCommand)
+    .resolves({ Items: page, Count: page.length })
+    .on(UpdateCommand)
+    .resolves({ Attributes: { ...order, status: 'CANCELLED', cancelledAt: order.updatedAt } });
+  // The idempotency persistence layer talks to DynamoDB without the document client.
+  const dynamodb = mockClient(DynamoDBClient);
+  dynamodb
+    .on(PutItemCommand)
+    .resolves({})
+    .on(UpdateItemCommand)
+    .resolves({})
+    .on(DeleteItemCommand)
+    .resolves({})
+    .on(GetItemCommand)
+    .resolves({});
+  const sqs = mockClient(SQSClient);
+  sqs.on(SendMessageCommand).resolves({ MessageId: '00000000-0000-4000-8000-000000000000' });
+  const ssm = mockClient(SSMClient);
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"enabled":false}' } });
+
+  const quote = JSON.stringify(PRICING_QUOTE);
+  let fetches = 0;
+  globalThis.fetch = async () => {
+    fetches += 1;
+    return new Response(quote, { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+
+  const count = (
+    prefix: string,
+    stub: { calls: () => { args: unknown[] }[] },
+    into: CallCounts,
+  ) => {
+    for (const call of stub.calls()) {
+      const name = `${prefix}.${(call.args[0] as object).constructor.name}`;
+      into[name] = (into[name] ?? 0) + 1;
+    }
+  };
+  return {
+    calls: () => {
+      const counts: CallCounts = {};
+      count('DocumentClient', documents, counts);
+      count('DynamoDBClient', dynamodb, counts);
+      count('SQSClient', sqs, counts);
+      count('SSMClient', ssm, counts);
+      if (fetches > 0) counts.fetch = fetches;
+      return counts;
+    },
+  };
+};

@@ -1,0 +1,312 @@
+import type { BundleResult } from './bundle.ts';
+import type { InitResult } from './init.ts';
+import type { RequestStats } from './request.ts';
+import type { CliSynthResult, InMemorySynthResult } from './synth.ts';
+import { TARGETS, type TargetCheck, verdict } from './targets.ts';
+
+export interface RequestComparison {
+  readonly id: string;
+  /** What the baseline is to this route: the same call, or just a reference point. */
+  readonly comparedWith: 'same GetItem' | 'GetItem baseline (different work)';
+  readonly route: RequestStats;
+  readonly baseline: RequestStats;
+  readonly overheadMeanMs: number;
+  readonly overheadP50Ms: number;
+}
+
+export interface AblationRow {
+  readonly variant: string;
+  readonly stats: RequestStats;
+  readonly overheadMeanMs: number;
+  readonly overheadP50Ms: number;
+}
+
+export interface BenchResults {
+  readonly meta: {
+    readonly date: string;
+    readonly node: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly loadAverageStart: readonly number[];
+    readonly loadAverageEnd: readonly number[];
+    readonly initRuns: number;
+    readonly diagnosticRuns: number;
+    readonly iterations: number;
+    readonly warmupIterations: number;
+    readonly initNodeOptions: readonly string[];
+    readonly durationSeconds: number;
+  };
+  readonly bundles: readonly BundleResult[];
+  readonly init: readonly InitResult[];
+  readonly requests: readonly RequestComparison[];
+  readonly synth?: {
+    readonly cli: readonly CliSynthResult[];
+    readonly totalSeconds: number;
+    readonly inMemory?: InMemorySynthResult;
+  };
+  readonly diagnostics: {
+    readonly initWithoutSourceMaps: readonly InitResult[];
+    readonly initByPackage: readonly InitResult[];
+    readonly requestAblation: readonly AblationRow[];
+    /** One mocked DocumentClient call alone: the mock's own cost per SDK call. */
+    readonly mockCall: RequestStats;
+    readonly baselineInTracedProcess?: RequestStats;
+  };
+  readonly targets: readonly TargetCheck[];
+}
+
+const ms = (value: number, digits = 1) => value.toFixed(digits);
+const kib = (bytes: number) => (bytes / 1024).toFixed(1);
+const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_cell, index) => (index === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+
+const calls = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([name, count]) => `${count}× ${name.replace(/Command$/, '')}`)
+    .join(', ') || '–';
+
+/** Renders the results as Markdown: the headline tables, then the diagnostics. */
+export const renderMarkdown = (results: BenchResults): string => {
+  const { meta } = results;
+  const baselineInit = results.init.find(({ id }) => id === 'baseline');
+  const baseP50 = baselineInit?.initMs.p50 ?? Number.NaN;
+  const out: string[] = [];
+  out.push(
+    `# Benchmark results\n`,
+    `${meta.date} · Node ${meta.node} · ${meta.cpus} × ${meta.cpuModel} · load average ${meta.loadAverageStart.map((n) => n.toFixed(2)).join('/')} at start, ${meta.loadAverageEnd.map((n) => n.toFixed(2)).join('/')} at end · ${meta.durationSeconds.toFixed(0)} s\n`,
+  );
+
+  out.push(
+    `## Bundle size and module init\n`,
+    `Init: \`import()\` of the bundle in ${meta.initRuns} fresh \`node ${meta.initNodeOptions.join(' ')}\` processes each (runs interleaved), Lambda-like environment. Target: p50 ≤ ${TARGETS.initRatio}× baseline.\n`,
+  );
+  out.push(
+    table(
+      [
+        'Function',
+        'Bundle bytes',
+        'KiB',
+        'gzip KiB',
+        'Init p50 ms',
+        'Init p90 ms',
+        'Baseline p50 ms',
+        '× baseline',
+        'Target',
+        'Heap MiB',
+        'Network at init',
+      ],
+      results.init.map((init) => {
+        const bundle = results.bundles.find(({ id }) => id === init.id);
+        const ratio = init.initMs.p50 / baseP50;
+        return [
+          init.id === 'baseline' ? '**baseline** (bare GetItem)' : init.id,
+          String(bundle?.bytes ?? ''),
+          bundle ? kib(bundle.bytes) : '',
+          bundle ? kib(bundle.gzipBytes) : '',
+          ms(init.initMs.p50),
+          ms(init.initMs.p90),
+          ms(baseP50),
+          `${ratio.toFixed(2)}×`,
+          init.id === 'baseline' ? '–' : verdict(ratio <= TARGETS.initRatio),
+          init.heapUsedMiB.toFixed(1),
+          init.networkCalls.length === 0 ? 'none' : init.networkCalls.join(', '),
+        ];
+      }),
+    ),
+  );
+
+  out.push(
+    `\n## Per-request cost (mocked I/O, in process)\n`,
+    `${meta.iterations} timed requests after ${meta.warmupIterations} warm-up ones; each handler in its own process, the baseline in its own. Overhead = route − baseline; the target (≤ ${TARGETS.overheadMs} ms) is judged on the p50 difference, which scheduler noise on a shared machine moves far less than the mean. Only getOrder does the same work as the baseline; the other routes are set against the same GetItem baseline for reference, so their overhead includes their own extra work and mocked calls.\n`,
+  );
+  out.push(
+    table(
+      [
+        'Route',
+        'Compared with',
+        'Mean ms',
+        'p50 ms',
+        'p99 ms',
+        'Baseline mean',
+        'Baseline p50',
+        'Baseline p99',
+        'Overhead mean ms',
+        'Overhead p50 ms',
+        'Target',
+        'Mocked calls per request',
+      ],
+      results.requests.map((row) => [
+        row.id,
+        row.comparedWith,
+        ms(row.route.meanMs, 3),
+        ms(row.route.p50Ms, 3),
+        ms(row.route.p99Ms, 3),
+        ms(row.baseline.meanMs, 3),
+        ms(row.baseline.p50Ms, 3),
+        ms(row.baseline.p99Ms, 3),
+        ms(row.overheadMeanMs, 3),
+        ms(row.overheadP50Ms, 3),
+        verdict(row.overheadP50Ms <= TARGETS.overheadMs),
+        calls(row.route.callsPerRequest),
+      ]),
+    ),
+  );
+
+  if (results.synth) {
+    const { cli, totalSeconds, inMemory } = results.synth;
+    out.push(
+      `\n## Synth\n`,
+      '`npx cdk synth -c stage=<stage> -q`, one process per stage, sequentially; assets bundled by the local esbuild. Target: all stages ≤ ' +
+        `${TARGETS.synthSeconds} s.\n`,
+    );
+    out.push(
+      table(
+        [
+          'Stage',
+          'cdk synth wall s',
+          'esbuild s (assets)',
+          'In-memory synthesizeStage s (no bundling)',
+          'In-memory with cdk-nag s',
+        ],
+        [
+          ...cli.map((row) => [
+            row.stage,
+            ms(row.wallSeconds),
+            `${ms(row.esbuildSeconds)} (${row.assetsBundled})`,
+            ms(inMemory?.stages.find(({ stage }) => stage === row.stage)?.seconds ?? Number.NaN, 2),
+            ms(
+              inMemory?.withNag.find(({ stage }) => stage === row.stage)?.seconds ?? Number.NaN,
+              2,
+            ),
+          ]),
+          [
+            '**total**',
+            `**${ms(totalSeconds)}** (${verdict(totalSeconds <= TARGETS.synthSeconds)} ≤ ${TARGETS.synthSeconds} s)`,
+            ms(cli.reduce((sum, row) => sum + row.esbuildSeconds, 0)),
+            inMemory
+              ? `${ms(
+                  inMemory.stages.reduce((sum, row) => sum + row.seconds, 0),
+                  2,
+                )} + ${ms(inMemory.importSeconds, 2)} import`
+              : 'n/a',
+            inMemory
+              ? ms(
+                  inMemory.withNag.reduce((sum, row) => sum + row.seconds, 0),
+                  2,
+                )
+              : 'n/a',
+          ],
+        ],
+      ),
+    );
+  }
+
+  const validated = results.synth?.inMemory?.withNagAndValidation;
+  if (validated) {
+    out.push(
+      `\nIn-memory synth of ${validated.stage} with cdk-nag **and** CDK's built-in CloudFormation validation (on by default in the CLI's synth): ${ms(validated.seconds, 2)} s.`,
+    );
+  }
+
+  out.push(`\n## Targets\n`);
+  out.push(
+    table(
+      ['Target', 'Subject', 'Measured', 'Limit', 'Verdict'],
+      results.targets.map((row) => [
+        row.target,
+        row.subject,
+        `${row.measured.toFixed(row.unit === 'ms' ? 3 : 2)} ${row.unit}`,
+        `${row.limit} ${row.unit}`,
+        `**${verdict(row.pass)}**`,
+      ]),
+    ),
+  );
+
+  const { diagnostics } = results;
+  out.push(`\n## Diagnostics\n`);
+  const empty = diagnostics.initByPackage.find(({ id }) => id === 'empty');
+  if (empty) {
+    out.push(
+      `Init of each dependency alone (bench/prototypes, same bundling and flags, ${meta.diagnosticRuns} processes), minus the empty bundle's ${ms(empty.initMs.p50)} ms:\n`,
+    );
+    out.push(
+      table(
+        ['Bundle', 'KiB', 'Init p50 ms', 'Above empty ms'],
+        [
+          ...diagnostics.initByPackage.map((row) => {
+            const bundle = results.bundles.find(({ id }) => id === row.id);
+            return [
+              row.id,
+              bundle ? kib(bundle.bytes) : '',
+              ms(row.initMs.p50),
+              ms(row.initMs.p50 - empty.initMs.p50),
+            ];
+          }),
+          [
+            'baseline (SDK DocumentClient)',
+            kib(results.bundles.find(({ id }) => id === 'baseline')?.bytes ?? 0),
+            ms(baseP50),
+            ms(baseP50 - empty.initMs.p50),
+          ],
+        ],
+      ),
+    );
+  }
+  if (diagnostics.initWithoutSourceMaps.length > 0) {
+    out.push(
+      `\nInit without \`--enable-source-maps\` (the function construct sets it through NODE_OPTIONS):\n`,
+    );
+    out.push(
+      table(
+        ['Function', 'With source maps p50 ms', 'Without p50 ms', 'Difference ms'],
+        diagnostics.initWithoutSourceMaps.map((row) => {
+          const withMaps = results.init.find(({ id }) => id === row.id)?.initMs.p50 ?? Number.NaN;
+          return [row.id, ms(withMaps), ms(row.initMs.p50), ms(withMaps - row.initMs.p50)];
+        }),
+      ),
+    );
+  }
+  const getOrder = results.bundles.find(({ id }) => id === 'getOrder');
+  if (getOrder) {
+    out.push(`\nLargest contributors to the getOrder bundle (minified bytes, esbuild metafile):\n`);
+    out.push(
+      table(
+        ['Package', 'KiB'],
+        getOrder.topPackages.map((row) => [row.name, kib(row.bytes)]),
+      ),
+    );
+  }
+  if (diagnostics.requestAblation.length > 0) {
+    out.push(
+      `\ngetOrder per request with Powertools switched off through its environment variables (same code):\n`,
+    );
+    out.push(
+      table(
+        ['Variant', 'Mean ms', 'p50 ms', 'p99 ms', 'Overhead mean ms', 'Overhead p50 ms'],
+        diagnostics.requestAblation.map((row) => [
+          row.variant,
+          ms(row.stats.meanMs, 3),
+          ms(row.stats.p50Ms, 3),
+          ms(row.stats.p99Ms, 3),
+          ms(row.overheadMeanMs, 3),
+          ms(row.overheadP50Ms, 3),
+        ]),
+      ),
+    );
+  }
+  const mockCall = diagnostics.mockCall;
+  out.push(
+    `\nOne mocked SDK call alone (aws-sdk-client-mock, no handler) costs mean ${ms(mockCall.meanMs, 3)} ms, p50 ${ms(mockCall.p50Ms, 3)} ms: routes making more mocked calls than the baseline's one carry that much per extra call (and createOrder a stubbed fetch) in their figures.`,
+  );
+  if (diagnostics.baselineInTracedProcess) {
+    const traced = diagnostics.baselineInTracedProcess;
+    out.push(
+      `\nThe bare baseline run in the getOrder process (after Tracer loaded X-Ray and its async hooks): mean ${ms(traced.meanMs, 3)} ms, p50 ${ms(traced.p50Ms, 3)} ms.`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+};

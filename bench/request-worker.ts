@@ -1,0 +1,148 @@
+/**
+ * Child process of the per-request benchmark, run under tsx with the Lambda-like environment
+ * (see `env.ts`) and stdout discarded (handlers log and flush metrics to it, as on Lambda).
+ * Installs the mocks, loads the requested handlers from source (the mocks stub the SDK classes
+ * in node_modules, which a bundle would carry its own copy of), checks each answers 2xx, then
+ * times them with tinybench and sends the statistics back over IPC.
+ *
+ * argv: `<target>[,<target>…] <iterations> <warmupIterations>`, a target being `baseline`,
+ * `mockCall` (calibration) or a route id. Targets share the process: load order matters (a handler that loads Tracer turns on
+ * X-Ray's async hooks for everything after it), which is why the parent runs the baseline alone.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { Bench } from 'tinybench';
+import { createLambdaContext } from '#local/lambda-context';
+import { ROUTES, type RouteId } from '#routes';
+import { apiEvent } from './fixtures.ts';
+import { type CallCounts, installMocks } from './mocks.ts';
+import type { RequestStats, WorkerMessage } from './request.ts';
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type Target = RouteId | 'baseline' | 'mockCall';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const entryOf = (target: Target): string => {
+  if (target === 'baseline') return path.join(repoRoot, 'bench/baseline/get-order-bare.ts');
+  const route = ROUTES.find(({ id }) => id === target);
+  if (!route) throw new Error(`Unknown route ${target}`);
+  return path.join(repoRoot, route.entry);
+};
+
+/**
+ * Calibration: one mocked DocumentClient call and nothing else, so readers can tell how much of
+ * a route's cost is the mock itself (sinon matching its behaviours) per SDK call it makes.
+ */
+const mockCallHandler = async (): Promise<Handler> => {
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { DynamoDBDocumentClient, GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  return async () => {
+    await client.send(new GetCommand({ TableName: 'bench-orders', Key: { orderId: 'x' } }));
+    return { statusCode: 200, body: '' };
+  };
+};
+
+const loadHandler = async (target: Target): Promise<Handler> => {
+  if (target === 'mockCall') return mockCallHandler();
+  const module = (await import(pathToFileURL(entryOf(target)).href)) as { handler?: unknown };
+  if (typeof module.handler !== 'function')
+    throw new Error(`${entryOf(target)} exports no handler`);
+  return module.handler as Handler;
+};
+
+/** What the runtime sets before each invocation: a new trace id, sampled. */
+const nextTraceHeader = (): string => {
+  const epoch = Math.floor(Date.now() / 1000).toString(16);
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
+};
+
+const diffCalls = (before: CallCounts, after: CallCounts): CallCounts =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([name, count]): [string, number] => [name, count - (before[name] ?? 0)])
+      .filter(([, count]) => count > 0),
+  );
+
+const main = async (): Promise<WorkerMessage> => {
+  const [targetList = '', iterationsArg = '2000', warmupArg = '200'] = process.argv.slice(2);
+  const targets = targetList.split(',') as Target[];
+  const mocks = installMocks();
+  const handlers = new Map<Target, Handler>();
+  for (const target of targets) handlers.set(target, await loadHandler(target));
+
+  const bench = new Bench({
+    iterations: Number(iterationsArg),
+    time: 0,
+    warmupIterations: Number(warmupArg),
+    warmupTime: 0,
+    throws: true,
+  });
+  const failures = new Map<Target, number>();
+  const statuses = new Map<Target, number>();
+  const callsPerRequest = new Map<Target, CallCounts>();
+  for (const [target, handler] of handlers) {
+    // Prepared outside the timed call, as the runtime prepares them outside the handler.
+    const eventFor = () => apiEvent(target === 'mockCall' ? 'baseline' : target);
+    let event = eventFor();
+    let context = createLambdaContext(`bench-${target}`);
+    const before = mocks.calls();
+    const first = await handler(eventFor(), createLambdaContext(`bench-${target}`));
+    callsPerRequest.set(target, diffCalls(before, mocks.calls()));
+    statuses.set(target, first.statusCode);
+    if (first.statusCode >= 300) {
+      throw new Error(
+        `${target} answered ${first.statusCode} to the benchmark request: ${first.body}`,
+      );
+    }
+    bench.add(
+      target,
+      async () => {
+        const response = await handler(event, context);
+        if (response.statusCode >= 300) failures.set(target, (failures.get(target) ?? 0) + 1);
+      },
+      {
+        beforeEach: () => {
+          process.env._X_AMZN_TRACE_ID = nextTraceHeader();
+          event = eventFor();
+          context = createLambdaContext(`bench-${target}`);
+        },
+      },
+    );
+  }
+  await bench.run();
+
+  const stats: RequestStats[] = bench.tasks.map((task) => {
+    const result = task.result;
+    if (result.state !== 'completed')
+      throw new Error(`${task.name} did not complete: ${result.state}`);
+    return {
+      target: task.name,
+      samples: result.latency.samplesCount,
+      meanMs: result.latency.mean,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      rmePercent: result.latency.rme,
+      failures: failures.get(task.name as Target) ?? 0,
+      status: statuses.get(task.name as Target) ?? 0,
+      callsPerRequest: callsPerRequest.get(task.name as Target) ?? {},
+    };
+  });
+  return { stats };
+};
+
+const send = (message: WorkerMessage | { error: string }) =>
+  new Promise<void>((resolve) => {
+    if (process.send) process.send(message, () => resolve());
+    else resolve();
+  });
+
+main()
+  .then(send)
+  .catch((error: unknown) =>
+    send({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  )
+  .finally(() => process.exit(0));

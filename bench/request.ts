@@ -1,0 +1,71 @@
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CallCounts } from './mocks.ts';
+
+/** Latency of one handler over the timed iterations, in milliseconds per request. */
+export interface RequestStats {
+  readonly target: string;
+  readonly samples: number;
+  readonly meanMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Relative margin of error of the mean, in percent (95% confidence). */
+  readonly rmePercent: number;
+  /** Timed requests that did not answer 2xx (must be 0). */
+  readonly failures: number;
+  /** Status of the checked request made before timing. */
+  readonly status: number;
+  /** Mocked SDK calls and fetches one request makes. */
+  readonly callsPerRequest: CallCounts;
+}
+
+export interface WorkerMessage {
+  readonly stats: readonly RequestStats[];
+}
+
+const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'request-worker.ts');
+
+/**
+ * Times the given targets in one fresh process (see `request-worker.ts`). The child's stdout,
+ * where the handlers write their logs and metrics, is discarded; stderr is kept for errors.
+ */
+export const measureRequests = (
+  targets: readonly string[],
+  env: Record<string, string>,
+  iterations: number,
+  warmupIterations: number,
+) =>
+  new Promise<readonly RequestStats[]>((resolve, reject) => {
+    const child = fork(
+      workerFile,
+      [targets.join(','), String(iterations), String(warmupIterations)],
+      {
+        env: { PATH: process.env.PATH, ...env },
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-8000);
+    });
+    let message: WorkerMessage | { error: string } | undefined;
+    child.on('message', (received) => {
+      message = received as WorkerMessage | { error: string };
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (message === undefined) {
+        reject(
+          new Error(`request worker for ${targets.join(',')} exited with ${code}:\n${stderr}`),
+        );
+      } else if ('error' in message) {
+        reject(
+          new Error(`request worker for ${targets.join(',')} failed: ${message.error}\n${stderr}`),
+        );
+      } else {
+        resolve(message.stats);
+      }
+    });
+  });

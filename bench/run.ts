@@ -1,0 +1,264 @@
+/**
+ * `npm run bench`: bundle size, module init time, per-request cost and synth time of the orders
+ * API, each beside a bare baseline measured in the same run, checked against the issue's targets.
+ * Prints a Markdown report and writes `bench/.out/results.json`. Exits non-zero on errors only;
+ * a missed target is reported, not fatal. See docs/benchmarks.md.
+ *
+ * Environment: BENCH_RUNS (init processes per bundle, default 15), BENCH_DIAGNOSTIC_RUNS
+ * (default 5), BENCH_ITERATIONS (timed requests, default 2000), BENCH_WARMUP (default 200),
+ * BENCH_SYNTH=0 to skip the synth timings.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { STAGE_NAMES } from '#config/stages';
+import { ROUTES } from '#routes';
+import { type BundleTarget, buildBundles } from './bundle.ts';
+import { lambdaEnvironment } from './env.ts';
+import { type InitTarget, measureInit } from './init.ts';
+import {
+  type AblationRow,
+  type BenchResults,
+  type RequestComparison,
+  renderMarkdown,
+} from './report.ts';
+import { measureRequests, type RequestStats } from './request.ts';
+import { timeCliSynth, timeInMemorySynth } from './synth.ts';
+import { check, TARGETS, type TargetCheck } from './targets.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = path.join(repoRoot, 'bench/.out');
+
+const intFromEnv = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return value;
+};
+
+const INIT_RUNS = intFromEnv('BENCH_RUNS', 15);
+const DIAGNOSTIC_RUNS = intFromEnv('BENCH_DIAGNOSTIC_RUNS', 5);
+const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 2000);
+const WARMUP = intFromEnv('BENCH_WARMUP', 200);
+const RUN_SYNTH = process.env.BENCH_SYNTH !== '0';
+/** What the function construct puts in NODE_OPTIONS, so init is measured as deployed. */
+const DEPLOYED_NODE_OPTIONS = ['--enable-source-maps'];
+
+const BASELINE: BundleTarget = { id: 'baseline', entry: 'bench/baseline/get-order-bare.ts' };
+const PROTOTYPES: readonly BundleTarget[] = [
+  'empty',
+  'zod',
+  'middy',
+  'logger-metrics',
+  'tracer',
+  'ssm-parameters',
+  'idempotency',
+].map((name) => ({ id: name, entry: `bench/prototypes/${name}.ts` }));
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+const initTargets = (bundles: readonly { id: string; file: string }[]): InitTarget[] =>
+  bundles.map(({ id, file }) => ({
+    id,
+    file,
+    env: { ...lambdaEnvironment(`bench-${id}`), LAMBDA_TASK_ROOT: path.dirname(file) },
+  }));
+
+const overhead = (route: RequestStats, baseline: RequestStats) => ({
+  overheadMeanMs: route.meanMs - baseline.meanMs,
+  overheadP50Ms: route.p50Ms - baseline.p50Ms,
+});
+
+const main = async () => {
+  const started = performance.now();
+  const loadAverageStart = os.loadavg();
+  await mkdir(outDir, { recursive: true });
+
+  progress('bundling with the CDK esbuild settings');
+  const functionTargets: BundleTarget[] = [
+    BASELINE,
+    ...ROUTES.map(({ id, entry }) => ({ id, entry })),
+  ];
+  const bundles = await buildBundles(
+    [...functionTargets, ...PROTOTYPES],
+    repoRoot,
+    path.join(outDir, 'bundles'),
+  );
+  const functionBundles = bundles.filter(({ id }) =>
+    functionTargets.some((target) => target.id === id),
+  );
+  const prototypeBundles = bundles.filter(({ id }) =>
+    PROTOTYPES.some((target) => target.id === id),
+  );
+
+  progress(`init: ${functionBundles.length} bundles × ${INIT_RUNS} fresh processes`);
+  const init = await measureInit(initTargets(functionBundles), INIT_RUNS, DEPLOYED_NODE_OPTIONS);
+  progress(`init diagnostics: ${DIAGNOSTIC_RUNS} processes each`);
+  const initByPackage = await measureInit(
+    initTargets(prototypeBundles),
+    DIAGNOSTIC_RUNS,
+    DEPLOYED_NODE_OPTIONS,
+  );
+  const initWithoutSourceMaps = await measureInit(
+    initTargets(
+      functionBundles.filter(({ id }) => ['baseline', 'getOrder', 'createOrder'].includes(id)),
+    ),
+    DIAGNOSTIC_RUNS,
+    [],
+  );
+
+  const requestEnv = { ...lambdaEnvironment('bench'), LAMBDA_TASK_ROOT: repoRoot };
+  progress(`per request: ${ITERATIONS} iterations per handler`);
+  const [baseline, mockCall] = await measureRequests(
+    ['baseline', 'mockCall'],
+    requestEnv,
+    ITERATIONS,
+    WARMUP,
+  );
+  if (!baseline || !mockCall) throw new Error('The baseline produced no statistics');
+  const requests: RequestComparison[] = [];
+  let baselineInTracedProcess: RequestStats | undefined;
+  for (const route of ROUTES) {
+    // getOrder's process also times the baseline after Tracer loaded: the process-wide cost.
+    const targets = route.id === 'getOrder' ? [route.id, 'baseline'] : [route.id];
+    const [stats, traced] = await measureRequests(targets, requestEnv, ITERATIONS, WARMUP);
+    if (!stats) throw new Error(`${route.id} produced no statistics`);
+    if (stats.failures > 0)
+      throw new Error(`${route.id}: ${stats.failures} timed requests did not answer 2xx`);
+    if (traced) baselineInTracedProcess = traced;
+    requests.push({
+      id: route.id,
+      comparedWith: route.id === 'getOrder' ? 'same GetItem' : 'GetItem baseline (different work)',
+      route: stats,
+      baseline,
+      ...overhead(stats, baseline),
+    });
+  }
+
+  progress('per request diagnostics: getOrder with parts of Powertools switched off');
+  const variants: readonly [string, Record<string, string>][] = [
+    ['Tracer off (POWERTOOLS_TRACE_ENABLED=false)', { POWERTOOLS_TRACE_ENABLED: 'false' }],
+    [
+      '+ Metrics off (POWERTOOLS_METRICS_DISABLED=true)',
+      { POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_METRICS_DISABLED: 'true' },
+    ],
+    [
+      '+ Logger silent (POWERTOOLS_LOG_LEVEL=SILENT): middy, zod and own middleware left',
+      {
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+      },
+    ],
+  ];
+  const getOrderRow = requests.find(({ id }) => id === 'getOrder');
+  const requestAblation: AblationRow[] = getOrderRow
+    ? [
+        {
+          variant: 'as deployed (Tracer, Metrics, Logger on; trace sampled)',
+          stats: getOrderRow.route,
+          ...overhead(getOrderRow.route, baseline),
+        },
+      ]
+    : [];
+  for (const [variant, extraEnv] of variants) {
+    const [stats] = await measureRequests(
+      ['getOrder'],
+      { ...requestEnv, ...extraEnv },
+      ITERATIONS,
+      WARMUP,
+    );
+    if (stats) requestAblation.push({ variant, stats, ...overhead(stats, baseline) });
+  }
+
+  let synth: BenchResults['synth'];
+  if (RUN_SYNTH) {
+    progress(`synth: npx cdk synth for ${STAGE_NAMES.join(', ')}`);
+    const cli = await timeCliSynth(repoRoot, STAGE_NAMES, outDir);
+    progress('synth: in-memory synthesizeStage');
+    const inMemory = await timeInMemorySynth(repoRoot, STAGE_NAMES);
+    synth = {
+      cli,
+      totalSeconds: cli.reduce((sum, row) => sum + row.wallSeconds, 0),
+      ...(inMemory ? { inMemory } : {}),
+    };
+  }
+
+  const baselineInit = init.find(({ id }) => id === 'baseline');
+  if (!baselineInit) throw new Error('The baseline bundle was not measured');
+  const targets: TargetCheck[] = [
+    ...init
+      .filter(({ id }) => id !== 'baseline')
+      .map((row) =>
+        check(
+          `init ≤ ${TARGETS.initRatio}× baseline`,
+          row.id,
+          row.initMs.p50 / baselineInit.initMs.p50,
+          TARGETS.initRatio,
+          '×',
+        ),
+      ),
+    ...requests.map((row) =>
+      check(
+        `overhead (p50) ≤ ${TARGETS.overheadMs} ms/request`,
+        row.comparedWith === 'same GetItem' ? row.id : `${row.id} (vs GetItem baseline)`,
+        row.overheadP50Ms,
+        TARGETS.overheadMs,
+        'ms',
+      ),
+    ),
+    ...(synth
+      ? [
+          check(
+            `synth ≤ ${TARGETS.synthSeconds} s`,
+            'all stages',
+            synth.totalSeconds,
+            TARGETS.synthSeconds,
+            's',
+          ),
+        ]
+      : []),
+  ];
+
+  const results: BenchResults = {
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      loadAverageStart,
+      loadAverageEnd: os.loadavg(),
+      initRuns: INIT_RUNS,
+      diagnosticRuns: DIAGNOSTIC_RUNS,
+      iterations: ITERATIONS,
+      warmupIterations: WARMUP,
+      initNodeOptions: DEPLOYED_NODE_OPTIONS,
+      durationSeconds: (performance.now() - started) / 1000,
+    },
+    bundles,
+    init,
+    requests,
+    ...(synth ? { synth } : {}),
+    diagnostics: {
+      initWithoutSourceMaps,
+      initByPackage,
+      requestAblation,
+      mockCall,
+      ...(baselineInTracedProcess ? { baselineInTracedProcess } : {}),
+    },
+    targets,
+  };
+  await writeFile(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(renderMarkdown(results));
+  progress(`results written to ${path.relative(repoRoot, path.join(outDir, 'results.json'))}`);
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,35 @@
+/**
+ * Summary statistics for the init samples. There are only a handful of them (one per fresh
+ * process), and tinybench's summaries stop at p75/p99, so the p90 the targets use is computed
+ * here, by linear interpolation between order statistics as tinybench does.
+ */
+export interface Summary {
+  readonly samples: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export const percentile = (sorted: readonly number[], p: number): number => {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = (sorted.length - 1) * p;
+  const low = Math.floor(rank);
+  const high = Math.ceil(rank);
+  const lowValue = sorted[low] ?? Number.NaN;
+  const highValue = sorted[high] ?? lowValue;
+  return lowValue + (highValue - lowValue) * (rank - low);
+};
+
+export const summarize = (values: readonly number[]): Summary => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    samples: sorted.length,
+    mean: sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length),
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    min: sorted[0] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+};
