@@ -41,6 +41,7 @@ export const lambdaBuildOptions = (entry: string, outfile: string): BuildOptions
   target: LAMBDA_BUNDLING.target,
   minify: LAMBDA_BUNDLING.minify,
   sourcemap: LAMBDA_BUNDLING.sourceMap,
+  sourcesContent: LAMBDA_BUNDLING.sourcesContent,
   mainFields: [...LAMBDA_BUNDLING.mainFields],
   banner: { js: LAMBDA_BUNDLING.banner },
   external: [...LAMBDA_BUNDLING.externalModules],

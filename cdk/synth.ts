@@ -4,19 +4,32 @@ import { getStageConfig, type StageName } from '#config/stages';
 import { createOrdersService, type OrdersService } from './service.ts';
 
 /** The parts of a CloudFormation template the local runtime and the tests read. */
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+  readonly DependsOn?: string | readonly string[];
+  readonly Condition?: string;
+}
+
 export interface CfnTemplate {
-  readonly Resources: Record<
+  readonly Resources?: Record<string, CfnResource>;
+  readonly Outputs?: Record<
     string,
     {
-      readonly Type: string;
-      // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON.
-      readonly Properties?: any;
-      readonly Metadata?: Record<string, unknown>;
-      readonly DependsOn?: string | string[];
+      readonly Value: unknown;
+      readonly Description?: string;
+      readonly Export?: { readonly Name: unknown };
     }
   >;
-  readonly Outputs?: Record<string, { readonly Value: unknown; readonly Description?: string }>;
-  readonly Parameters?: Record<string, unknown>;
+  readonly Parameters?: Record<string, { readonly Type?: string; readonly Default?: unknown }>;
+  readonly [key: string]: unknown;
+}
+
+/** One synthesized stack. */
+export interface StackTemplate {
+  readonly stackName: string;
+  readonly template: CfnTemplate;
 }
 
 /**
@@ -67,7 +80,7 @@ export const buildStage = (
 export const synthesizeStage = (
   stage: StageName,
   options?: { readonly bundle?: boolean },
-): { stacks: Array<{ stackName: string; template: CfnTemplate }> } => {
+): { stacks: StackTemplate[] } => {
   const { app } = buildStage(stage, { bundle: options?.bundle ?? false });
   const assembly = app.synth();
   return {

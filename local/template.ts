@@ -9,29 +9,9 @@
  * emulator, and its ARN, queue URL etc. follow moto's formats.
  */
 
-/** The parts of a CloudFormation template this module reads. */
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-  readonly Metadata?: Record<string, unknown>;
-  readonly DependsOn?: string | readonly string[];
-  readonly Condition?: string;
-}
+import type { CfnResource, CfnTemplate, StackTemplate } from '../cdk/synth.ts';
 
-export interface CfnTemplate {
-  readonly Resources?: Record<string, CfnResource>;
-  readonly Outputs?: Record<
-    string,
-    { readonly Value: unknown; readonly Export?: { readonly Name: unknown } }
-  >;
-  readonly Parameters?: Record<string, { readonly Type?: string; readonly Default?: unknown }>;
-  readonly [key: string]: unknown;
-}
-
-export interface StackTemplate {
-  readonly stackName: string;
-  readonly template: CfnTemplate;
-}
+export type { CfnResource, CfnTemplate, StackTemplate };
 
 /** Where the local copies live: the region, account and endpoint they are created in. */
 export interface LocalTarget {

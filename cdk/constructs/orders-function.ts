@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { StageConfig } from '#config/stages';
 import type { OrdersTableAction, RouteId } from '#routes';
-import { LAMBDA_BUNDLING } from './bundling.ts';
+import { LAMBDA_BUNDLING, stageDefines } from './bundling.ts';
 import { acknowledgeNag } from './nag.ts';
 
 /** Repository root: route entries and the lock file are relative to it. */
@@ -118,9 +118,11 @@ export class OrdersFunction extends NodejsFunction {
         target: LAMBDA_BUNDLING.target,
         minify: LAMBDA_BUNDLING.minify,
         sourceMap: LAMBDA_BUNDLING.sourceMap,
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
+        define: stageDefines(config.faultInjection.allowed),
         forceDockerBundling: false,
       },
     });

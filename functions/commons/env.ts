@@ -32,7 +32,6 @@ export const env = {
   pricingTimeoutMs: () => requireInt(ENV.pricingTimeoutMs),
   pricingMaxRetries: () => requireInt(ENV.pricingMaxRetries),
   faultParameterName: () => requireEnv(ENV.faultParameterName),
-  faultInjectionAllowed: () => requireEnv(ENV.faultInjectionAllowed) === 'true',
   faultCacheSeconds: () => requireInt(ENV.faultCacheSeconds),
   maxBodyBytes: () => requireInt(ENV.maxBodyBytes),
   cancelledRetentionDays: () => requireInt(ENV.cancelledRetentionDays),

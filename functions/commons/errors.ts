@@ -1,8 +1,3 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-} from '@aws-lambda-powertools/idempotency';
-
 /** One problem found in a request: where, and what is wrong there. */
 export interface ProblemDetail {
   readonly path: string;
@@ -89,9 +84,10 @@ export const toProblem = (error: unknown): { statusCode: number; body: ProblemBo
       body: { error: { code: error.code, message: error.message, details: error.details } },
     };
   }
-  if (error instanceof IdempotencyValidationError)
-    return toProblem(httpErrors.idempotencyKeyReused());
-  if (error instanceof IdempotencyAlreadyInProgressError)
+  // Matched by name so that routes without idempotency never load the Powertools package.
+  const name = error instanceof Error ? error.name : undefined;
+  if (name === 'IdempotencyValidationError') return toProblem(httpErrors.idempotencyKeyReused());
+  if (name === 'IdempotencyAlreadyInProgressError')
     return toProblem(httpErrors.idempotencyInProgress());
   return {
     statusCode: 500,

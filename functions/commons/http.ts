@@ -1,4 +1,3 @@
-import { correlationPaths } from '@aws-lambda-powertools/logger/correlationId';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -140,14 +139,16 @@ const validation = <B, Q, P>(
 });
 
 /**
- * Labels each invocation's metrics and logs with its route. Per invocation rather than as a
+ * Labels each invocation's metrics and logs with its route, and its logs with the API request id. Per invocation rather than as a
  * default dimension, because the local runtime serves every route from one process, where the
  * Powertools singletons are shared.
  */
-const routeLabels = (routeId: RouteId): MiddlewareObj => ({
-  before: () => {
+const routeLabels = (routeId: RouteId): MiddlewareObj<APIGatewayProxyEvent> => ({
+  before: (request) => {
     metrics.addDimension('route', routeId);
     logger.appendKeys({ route: routeId });
+    // Read directly rather than through a JMESPath correlationIdPath: one property, no parser.
+    logger.setCorrelationId(request.event.requestContext?.requestId);
   },
 });
 
@@ -182,12 +183,7 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
   const origins = env.corsAllowOrigins();
   const chain = middy<APIGatewayProxyEvent, HttpResult>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(
-      injectLambdaContext(logger, {
-        resetKeys: true,
-        correlationIdPath: correlationPaths.API_GATEWAY_REST,
-      }),
-    )
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(routeLabels(options.routeId));
   if (origins.length > 0) chain.use(httpCors({ origins }));

