@@ -1,26 +1,46 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { getStageConfig, type StageConfig } from '#config/stages';
+import { getStageConfig, STAGE_NAMES, type StageConfig } from '#config/stages';
 import { createOrdersService } from '../service.ts';
 import { APP_CONTEXT } from '../synth.ts';
 
 /**
- * App entry: `npx cdk synth -c stage=<dev|staging|prod> [-c account=<id>]`.
+ * App entry: `npx cdk synth -c stage=<dev|staging|prod|all> [-c account=<id>] [-c validate=true]`.
  * Context is read here, once; everything below receives the typed StageConfig.
+ *
+ * - `stage=all` puts every stage in one assembly (what CI synthesizes, and a pipeline deploys):
+ *   one process, and stages with the same bundling settings share their bundles.
+ * - `validate=true` adds CDK's built-in CloudFormation validation (a WASM engine, ~4 s per
+ *   synth, which reports its findings as warnings, never failing the synth). Off by default to
+ *   keep synth fast; cdk-nag, which does fail the synth, always runs.
  */
-const app = new App({ context: { ...APP_CONTEXT } });
+// The CLI's `-c` values, read once; the App that synthesizes is built with what they say.
+const cliContext = new App({ autoSynth: false }).node;
+const context = (key: string): string | undefined => {
+  const value = cliContext.tryGetContext(key) as unknown;
+  return value === undefined ? undefined : String(value);
+};
 
-let config: StageConfig;
+let configs: StageConfig[];
 try {
-  const account = app.node.tryGetContext('account') as string | undefined;
-  config = getStageConfig(app.node.tryGetContext('stage') as string | undefined, {
-    account: account === undefined ? undefined : String(account),
-  });
+  const stage = context('stage');
+  const account = context('account');
+  if (stage === 'all') {
+    if (account !== undefined)
+      throw new Error('-c account= applies to one stage: pass -c stage=<dev|staging|prod> with it');
+    configs = STAGE_NAMES.map((name) => getStageConfig(name));
+  } else {
+    configs = [getStageConfig(stage, { account })];
+  }
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
 }
 
-createOrdersService(app, config);
+const app = new App({
+  context: { ...APP_CONTEXT },
+  builtinCloudFormationValidation: context('validate') === 'true',
+});
+for (const config of configs) createOrdersService(app, config);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 app.synth();

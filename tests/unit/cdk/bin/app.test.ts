@@ -49,4 +49,39 @@ describe('cdk/bin/app.ts', () => {
       expect.arrayContaining(['Orders-prod-Data.template.json', 'Orders-prod-Api.template.json']),
     );
   });
+
+  it('synthesizes every stage into one assembly with stage=all', () => {
+    // Prepare
+    const allOut = mkdtempSync(join(tmpdir(), 'orders-cdk-all-'));
+
+    // Act
+    const result = runApp({ stage: 'all', 'aws:cdk:bundling-stacks': [] }, allOut);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(
+      readdirSync(allOut)
+        .filter((file) => file.endsWith('.template.json'))
+        .sort(),
+    ).toEqual([
+      'Orders-dev-Api.template.json',
+      'Orders-dev-Data.template.json',
+      'Orders-prod-Api.template.json',
+      'Orders-prod-Data.template.json',
+      'Orders-staging-Api.template.json',
+      'Orders-staging-Data.template.json',
+    ]);
+    rmSync(allOut, { recursive: true, force: true });
+  });
+
+  it('refuses an account override that would apply to every stage', () => {
+    // Act
+    const result = runApp({ stage: 'all', account: '123456789012' }, outdir);
+
+    // Assess
+    expect(result.status).not.toBe(0);
+    expect(result.stderr.trim()).toBe(
+      '-c account= applies to one stage: pass -c stage=<dev|staging|prod> with it',
+    );
+  });
 });
