@@ -306,7 +306,7 @@ export const startLocalRuntime = async (
             { allow: found.allowed.join(', ') },
           );
         }
-        return send(404, problemBody('NOT_FOUND', `No route for ${method} ${url.pathname}`));
+        return send(404, problemBody('ROUTE_NOT_FOUND', `No route for ${method} ${url.pathname}`));
       }
       const { route } = found.match;
 

@@ -11,6 +11,7 @@ import {
   type MethodDeploymentOptions,
   MethodLoggingLevel,
   Period,
+  ResponseType,
   RestApi,
   UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
@@ -35,6 +36,24 @@ import { type OrdersScope, ROUTES, type RouteDefinition, type RouteId } from '#r
 import { acknowledgeNag } from '../constructs/nag.ts';
 import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constructs/oauth.ts';
 import { OrdersFunction } from '../constructs/orders-function.ts';
+
+/** API Gateway's own error responses and the problem code each answers with. */
+const GATEWAY_PROBLEMS: ReadonlyArray<readonly [ResponseType, string, string?]> = [
+  [ResponseType.UNAUTHORIZED, 'UNAUTHORIZED'],
+  [ResponseType.ACCESS_DENIED, 'FORBIDDEN'],
+  [ResponseType.INVALID_API_KEY, 'FORBIDDEN'],
+  // With no IAM-authorized methods, this is what an unknown route or method gets: say 404, not 403.
+  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 'ROUTE_NOT_FOUND', '404'],
+  [ResponseType.RESOURCE_NOT_FOUND, 'ROUTE_NOT_FOUND'],
+  [ResponseType.THROTTLED, 'THROTTLED'],
+  [ResponseType.QUOTA_EXCEEDED, 'QUOTA_EXCEEDED'],
+  [ResponseType.REQUEST_TOO_LARGE, 'PAYLOAD_TOO_LARGE'],
+  [ResponseType.BAD_REQUEST_PARAMETERS, 'VALIDATION_FAILED'],
+  [ResponseType.BAD_REQUEST_BODY, 'VALIDATION_FAILED'],
+  [ResponseType.WAF_FILTERED, 'FORBIDDEN'],
+  [ResponseType.DEFAULT_4XX, 'BAD_REQUEST'],
+  [ResponseType.DEFAULT_5XX, 'INTERNAL'],
+];
 
 /** The data resources the API's functions use. {@link DataStack} provides them. */
 export interface OrdersData {
@@ -200,6 +219,19 @@ export class ApiStack extends Stack {
         'The account-level API Gateway CloudWatch role must create and write the execution log groups API Gateway names itself; AWS maintains AmazonAPIGatewayPushToCloudWatchLogs for exactly that role.',
         'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
       );
+    }
+
+    // API Gateway's own rejections (no token, bad key, throttled, over quota, too large, no such
+    // route) answer in the same problem shape as the handlers, never `{"message": ...}`.
+    for (const [type, code, statusCode] of GATEWAY_PROBLEMS) {
+      this.api.addGatewayResponse(`${type.responseType}Response`, {
+        type,
+        ...(statusCode ? { statusCode } : {}),
+        templates: {
+          'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":[]}}`,
+        },
+        responseHeaders: { 'Cache-Control': "'no-store'" },
+      });
     }
 
     // Bodies carry no API Gateway model on purpose: the handlers' zod schemas own the body contract

@@ -6,7 +6,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { RouteId } from '../routes.ts';
 import { env } from './env.ts';
 import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
@@ -28,11 +28,11 @@ export interface ValidatedRequest<B, Q, P> {
 export interface RouteOptions<B, Q, P> {
   readonly routeId: RouteId;
   /** Schema of the JSON body; routes without one ignore the body. */
-  readonly body?: z.ZodType<B>;
+  readonly body?: z.ZodMiniType<B>;
   /** Whether an empty body is accepted (and validated as `{}`). @default false */
   readonly bodyOptional?: boolean;
-  readonly query?: z.ZodType<Q>;
-  readonly path?: z.ZodType<P>;
+  readonly query?: z.ZodMiniType<Q>;
+  readonly path?: z.ZodMiniType<P>;
   /** Idempotency middleware (see `idempotency.ts`); also enables the Idempotency-Key header. */
   readonly idempotency?: MiddlewareObj;
   /** Where fault-injection settings come from. @default the stage's SSM parameter */
@@ -60,13 +60,13 @@ export const json = (
   body: JSON.stringify(body),
 });
 
-const issuesToDetails = (prefix: string, error: z.ZodError): ProblemDetail[] =>
+const issuesToDetails = (prefix: string, error: z.core.$ZodError): ProblemDetail[] =>
   error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
 
-const parseWith = <T>(schema: z.ZodType<T>, value: unknown, prefix: string): T => {
+const parseWith = <T>(schema: z.ZodMiniType<T>, value: unknown, prefix: string): T => {
   const result = schema.safeParse(value);
   if (!result.success) throw httpErrors.validation(issuesToDetails(prefix, result.error));
   return result.data;

@@ -1,11 +1,4 @@
-import {
-  extendZodWithOpenApi,
-  OpenAPIRegistry,
-  OpenApiGeneratorV3,
-  type RouteConfig,
-  zodToOpenAPIRegistry,
-} from '@asteasolutions/zod-to-openapi/dist/index.mjs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   CancelOrderRequestSchema,
   CreateOrderRequestSchema,
@@ -20,13 +13,17 @@ import {
 } from '../commons/schemas.ts';
 import { ROUTES, type RouteDefinition, type RouteId } from '../routes.ts';
 
-// The package has no `exports` map, so plain imports load its CommonJS build, which sees another
-// copy of zod; the ESM build shares the handlers' zod.
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the handlers validate with and
  * the same route table the API stack is built from: there is no second, hand-written spec.
+ *
+ * zod converts each schema to JSON Schema itself (`z.toJSONSchema`, OpenAPI 3.0 dialect); this
+ * module only lays the result out as paths, parameters and components. A generator library
+ * would need the classic zod API, which the handlers avoid for cold-start time (commons/zod.ts).
  */
-extendZodWithOpenApi(z);
+
+type JsonSchema = Record<string, unknown>;
+type Schema = z.ZodMiniType;
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is not valid (see error.details)',
@@ -42,42 +39,36 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'A dependency is unavailable; retry later',
 };
 
-type Operation = Pick<RouteConfig, 'request'> & {
+interface Operation {
+  readonly params?: z.ZodMiniObject;
+  readonly query?: z.ZodMiniObject;
+  readonly headers?: Readonly<
+    Record<string, { readonly schema: Schema; readonly required: boolean }>
+  >;
+  readonly body?: { readonly schema: Schema; readonly required: boolean };
   readonly success: {
     readonly status: number;
     readonly description: string;
-    readonly schema: z.ZodType;
+    readonly schema: Schema;
   };
   readonly errors: readonly number[];
-};
-
-const OrderIdParams = OrderPathSchema;
+}
 
 /** Per route: its request and responses. A Record, so a new route without docs fails to compile. */
 const OPERATIONS: Record<RouteId, Operation> = {
   createOrder: {
-    request: {
-      headers: z.object({
-        'Idempotency-Key': IdempotencyKeySchema.optional().openapi({
-          description:
-            'Makes the request safe to retry: the same key and body return the original response',
-        }),
-      }),
-      body: {
-        required: true,
-        content: { 'application/json': { schema: CreateOrderRequestSchema } },
-      },
-    },
+    headers: { 'Idempotency-Key': { schema: IdempotencyKeySchema, required: false } },
+    body: { schema: CreateOrderRequestSchema, required: true },
     success: { status: 201, description: 'The order was created', schema: OrderSchema },
     errors: [400, 409, 413, 415, 422, 503],
   },
   getOrder: {
-    request: { params: OrderIdParams },
+    params: OrderPathSchema,
     success: { status: 200, description: 'The order', schema: OrderSchema },
     errors: [400, 404],
   },
   listOrders: {
-    request: { query: ListOrdersQuerySchema },
+    query: ListOrdersQuerySchema,
     success: {
       status: 200,
       description: "A page of the customer's orders",
@@ -86,13 +77,8 @@ const OPERATIONS: Record<RouteId, Operation> = {
     errors: [400],
   },
   cancelOrder: {
-    request: {
-      params: OrderIdParams,
-      body: {
-        required: false,
-        content: { 'application/json': { schema: CancelOrderRequestSchema } },
-      },
-    },
+    params: OrderPathSchema,
+    body: { schema: CancelOrderRequestSchema, required: false },
     success: { status: 200, description: 'The cancelled order', schema: OrderSchema },
     errors: [400, 404, 409, 413, 415],
   },
@@ -102,32 +88,86 @@ const OPERATIONS: Record<RouteId, Operation> = {
   },
 };
 
-/**
- * Named components. The schemas are built before zod is extended with `.openapi()` (handlers
- * never load this module), so they are named through the generator's metadata registry.
- */
-const COMPONENTS: Record<string, z.ZodType> = {
-  Order: OrderSchema,
-  OrderPage: OrderPageSchema,
+/** Named components, by the side of the exchange they describe (defaults differ: input vs output). */
+const REQUEST_COMPONENTS = {
   CreateOrderRequest: CreateOrderRequestSchema,
   CancelOrderRequest: CancelOrderRequestSchema,
   LineItem: LineItemSchema,
+} as const;
+const RESPONSE_COMPONENTS = {
+  Order: OrderSchema,
+  OrderPage: OrderPageSchema,
   Problem: ProblemSchema,
   Health: HealthSchema,
+} as const;
+
+const COMPONENT_REF = '#/components/schemas/';
+
+const withoutDialect = ({ $schema: _dialect, ...schema }: JsonSchema): JsonSchema => schema;
+
+/** JSON Schemas of a set of named schemas, referring to each other by `$ref`. */
+const components = (named: Readonly<Record<string, Schema>>, io: 'input' | 'output') => {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'openapi-3.0',
+    io,
+    uri: (id) => `${COMPONENT_REF}${id}`,
+  }) as { schemas: Record<string, JsonSchema> };
+  // OpenAPI 3.0 schema objects have no `$id`: components are addressed by their key.
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $id: _id, ...schema }]) => [id, withoutDialect(schema)]),
+  );
 };
 
-const problem = (status: number) => ({
-  description: ERROR_DESCRIPTIONS[status] ?? 'Error',
-  content: { 'application/json': { schema: ProblemSchema } },
-});
+/** A schema used in an operation: a `$ref` when it is a component, inline otherwise. */
+const schemaRef = (schema: Schema, io: 'input' | 'output'): JsonSchema => {
+  const named = io === 'input' ? REQUEST_COMPONENTS : RESPONSE_COMPONENTS;
+  const id = Object.entries(named).find(([, candidate]) => candidate === schema)?.[0];
+  return id
+    ? { $ref: `${COMPONENT_REF}${id}` }
+    : withoutDialect(z.toJSONSchema(schema, { target: 'openapi-3.0', io }) as JsonSchema);
+};
 
-const pathOperation = (route: RouteDefinition): RouteConfig => {
+const parameters = (location: 'path' | 'query', object: z.ZodMiniObject | undefined) => {
+  if (!object) return [];
+  const json = z.toJSONSchema(object, { target: 'openapi-3.0', io: 'input' }) as {
+    properties: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(json.properties).map(([name, schema]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (json.required ?? []).includes(name),
+    ...(typeof schema.description === 'string' ? { description: schema.description } : {}),
+    schema,
+  }));
+};
+
+const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } });
+
+const pathOperation = (route: RouteDefinition) => {
   const operation = OPERATIONS[route.id];
   const secured = route.auth.type === 'oauth';
-  const errors = [...operation.errors, ...(secured ? [401, 403, 429] : []), 500];
+  const errors = [
+    ...new Set([...operation.errors, ...(secured ? [401, 403, 429] : []), 500]),
+  ].sort();
+  const headerParameters = Object.entries(operation.headers ?? {}).map(([name, header]) => {
+    const schema = schemaRef(header.schema, 'input');
+    return {
+      name,
+      in: 'header',
+      required: header.required,
+      ...(typeof schema.description === 'string' ? { description: schema.description } : {}),
+      schema,
+    };
+  });
+  const allParameters = [
+    ...parameters('path', operation.params),
+    ...parameters('query', operation.query),
+    ...headerParameters,
+  ];
   return {
-    method: route.method.toLowerCase() as RouteConfig['method'],
-    path: route.path,
     operationId: route.id,
     summary: route.summary,
     tags: [route.id === 'health' ? 'health' : 'orders'],
@@ -135,52 +175,61 @@ const pathOperation = (route: RouteDefinition): RouteConfig => {
       route.auth.type === 'oauth'
         ? [{ oauth2: route.auth.scopes.map((scope) => `orders/${scope}`), apiKey: [] }]
         : [],
-    request: operation.request,
+    ...(allParameters.length > 0 ? { parameters: allParameters } : {}),
+    ...(operation.body
+      ? {
+          requestBody: {
+            required: operation.body.required,
+            content: jsonContent(schemaRef(operation.body.schema, 'input')),
+          },
+        }
+      : {}),
     responses: {
       [operation.success.status]: {
         description: operation.success.description,
-        content: { 'application/json': { schema: operation.success.schema } },
+        content: jsonContent(schemaRef(operation.success.schema, 'output')),
       },
       ...(route.id === 'health'
         ? {
             503: {
               description: 'DynamoDB is unreachable',
-              content: { 'application/json': { schema: HealthSchema } },
+              content: jsonContent(schemaRef(HealthSchema, 'output')),
             },
           }
         : {}),
-      ...Object.fromEntries([...new Set(errors)].sort().map((status) => [status, problem(status)])),
+      ...Object.fromEntries(
+        errors.map((status) => [
+          status,
+          {
+            description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+            content: jsonContent(schemaRef(ProblemSchema, 'output')),
+          },
+        ]),
+      ),
     },
   };
 };
 
+export type OpenApiOperation = ReturnType<typeof pathOperation>;
+
+export interface OpenApiDocument {
+  readonly openapi: string;
+  readonly info: Record<string, string>;
+  readonly servers: readonly { readonly url: string }[];
+  readonly paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>;
+  readonly components: Record<string, unknown>;
+}
+
 /** Builds the document. `serverUrl` is where the API is served. */
-export const buildOpenApiDocument = (serverUrl = 'http://127.0.0.1:3000') => {
-  const registry = new OpenAPIRegistry();
-  for (const [refId, schema] of Object.entries(COMPONENTS)) {
-    zodToOpenAPIRegistry.add(schema, { _internal: { refId } });
+export const buildOpenApiDocument = (serverUrl = 'http://127.0.0.1:3000'): OpenApiDocument => {
+  const paths: OpenApiDocument['paths'] = {};
+  for (const route of ROUTES) {
+    paths[route.path] = {
+      ...paths[route.path],
+      [route.method.toLowerCase() as 'get' | 'post']: pathOperation(route),
+    };
   }
-  registry.registerComponent('securitySchemes', 'oauth2', {
-    type: 'oauth2',
-    description: 'Client-credentials access token from the stage Cognito user pool',
-    flows: {
-      clientCredentials: {
-        tokenUrl: 'https://<your-domain>.auth.<region>.amazoncognito.com/oauth2/token',
-        scopes: {
-          'orders/orders.read': 'Read orders',
-          'orders/orders.write': 'Create and cancel orders',
-        },
-      },
-    },
-  });
-  registry.registerComponent('securitySchemes', 'apiKey', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'x-api-key',
-    description: "The consumer's usage-plan key: meters and throttles, does not authenticate",
-  });
-  for (const route of ROUTES) registry.registerPath(pathOperation(route));
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+  return {
     openapi: '3.0.3',
     info: {
       title: 'Orders API',
@@ -189,5 +238,33 @@ export const buildOpenApiDocument = (serverUrl = 'http://127.0.0.1:3000') => {
         'Create, read, list and cancel orders. Every error has the body {"error":{"code","message","details"}}.',
     },
     servers: [{ url: serverUrl }],
-  });
+    paths,
+    components: {
+      schemas: {
+        ...components(REQUEST_COMPONENTS, 'input'),
+        ...components(RESPONSE_COMPONENTS, 'output'),
+      },
+      securitySchemes: {
+        oauth2: {
+          type: 'oauth2',
+          description: 'Client-credentials access token from the stage Cognito user pool',
+          flows: {
+            clientCredentials: {
+              tokenUrl: 'https://<your-domain>.auth.<region>.amazoncognito.com/oauth2/token',
+              scopes: {
+                'orders/orders.read': 'Read orders',
+                'orders/orders.write': 'Create and cancel orders',
+              },
+            },
+          },
+        },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description: "The consumer's usage-plan key: meters and throttles, does not authenticate",
+        },
+      },
+    },
+  };
 };

@@ -90,8 +90,8 @@ describe.runIf(local)('GET /openapi.json on the local runtime', () => {
 });
 
 describe.runIf(local)('requests API Gateway itself refuses', () => {
-  it('answers 404 NOT_FOUND for an unknown path', async () => {
-    expectProblem(await call('/no-such-route'), 404, 'NOT_FOUND');
+  it('answers 404 ROUTE_NOT_FOUND for an unknown path, as the deployed gateway response does', async () => {
+    expectProblem(await call('/no-such-route'), 404, 'ROUTE_NOT_FOUND');
   });
 
   it('answers 405 METHOD_NOT_ALLOWED for an unknown method on a known path', async () => {

@@ -203,6 +203,31 @@ describe('ApiStack', () => {
   });
 
   describe('REST API', () => {
+    it('answers an unknown route with 404 ROUTE_NOT_FOUND instead of 403', () => {
+      prod.api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+        StatusCode: '404',
+      });
+    });
+
+    it.each([
+      ['UNAUTHORIZED', 'UNAUTHORIZED'],
+      ['ACCESS_DENIED', 'FORBIDDEN'],
+      ['INVALID_API_KEY', 'FORBIDDEN'],
+      ['THROTTLED', 'THROTTLED'],
+      ['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED'],
+      ['REQUEST_TOO_LARGE', 'PAYLOAD_TOO_LARGE'],
+      ['MISSING_AUTHENTICATION_TOKEN', 'ROUTE_NOT_FOUND'],
+      ['DEFAULT_5XX', 'INTERNAL'],
+    ])("answers API Gateway's own %s rejection with the problem body (%s)", (type, code) => {
+      prod.api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseTemplates: {
+          'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":[]}}`,
+        },
+      });
+    });
+
     it('traces, logs and meters the stage, without data tracing', () => {
       dev.api.hasResourceProperties('AWS::ApiGateway::Stage', {
         StageName: 'dev',
