@@ -19,6 +19,7 @@ import { ROUTES, type RouteId } from '#routes';
 import { apiEvent } from './fixtures.ts';
 import { type CallCounts, installMocks } from './mocks.ts';
 import type { RequestStats, WorkerMessage } from './request.ts';
+import { runWorker } from './worker-ipc.ts';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type Target = RouteId | 'baseline' | 'mockCall';
@@ -134,15 +135,4 @@ const main = async (): Promise<WorkerMessage> => {
   return { stats };
 };
 
-const send = (message: WorkerMessage | { error: string }) =>
-  new Promise<void>((resolve) => {
-    if (process.send) process.send(message, () => resolve());
-    else resolve();
-  });
-
-main()
-  .then(send)
-  .catch((error: unknown) =>
-    send({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-  )
-  .finally(() => process.exit(0));
+runWorker(main);

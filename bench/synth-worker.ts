@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { InMemorySynthResult } from './synth.ts';
+import { runWorker } from './worker-ipc.ts';
 
 interface SynthModule {
   synthesizeStage?: (stage: never, options?: { bundle?: boolean }) => unknown;
@@ -60,15 +61,4 @@ const main = async (): Promise<InMemorySynthResult | null> => {
   };
 };
 
-const send = (message: InMemorySynthResult | null | { error: string }) =>
-  new Promise<void>((resolve) => {
-    if (process.send) process.send(message, () => resolve());
-    else resolve();
-  });
-
-main()
-  .then(send)
-  .catch((error: unknown) =>
-    send({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-  )
-  .finally(() => process.exit(0));
+runWorker(main);
