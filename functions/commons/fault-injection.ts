@@ -32,8 +32,11 @@ export interface FaultSource {
   load(): Promise<FaultSettings | undefined>;
 }
 
-/** Reads the stage's SSM parameter through Powertools parameters, cached for a few seconds. */
-export const ssmFaultSource = (): FaultSource => {
+/**
+ * Reads the stage's SSM parameter through Powertools parameters, cached for a few seconds.
+ * Undefined where the stage does not allow fault injection: routes then skip the middleware.
+ */
+export const ssmFaultSource = (): FaultSource | undefined => {
   // Spelled out (not through `env`) so the bundler can fix it to "false" for stages that do not
   // allow fault injection and drop this branch, SSM client included (see stageDefines).
   if (process.env.FAULT_INJECTION_ALLOWED === 'true') {
@@ -69,7 +72,7 @@ export const ssmFaultSource = (): FaultSource => {
       },
     };
   }
-  return { load: async () => undefined };
+  return undefined;
 };
 
 /** Adds the configured latency and errors to one route, before its handler runs. */

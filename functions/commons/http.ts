@@ -187,11 +187,10 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(routeLabels(options.routeId));
   if (origins.length > 0) chain.use(httpCors({ origins }));
-  chain
-    .use(errorMapper())
-    .use(httpHeaderNormalizer())
-    .use(faultInjection(options.routeId, options.faults ?? ssmFaultSource()))
-    .use(validation(options, env.maxBodyBytes()));
+  chain.use(errorMapper()).use(httpHeaderNormalizer());
+  const faults = options.faults ?? ssmFaultSource();
+  if (faults) chain.use(faultInjection(options.routeId, faults));
+  chain.use(validation(options, env.maxBodyBytes()));
   if (options.idempotency) chain.use(options.idempotency);
   return chain.handler((event, context) =>
     handler((event as ValidatedEvent<B, Q, P>).validated, context),
