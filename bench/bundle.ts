@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { LAMBDA_BUNDLING, stageDefines } from '../cdk/constructs/bundling.ts';
+import { esbuildOptions } from '../cdk/constructs/bundling.ts';
 
 /** One function to bundle: a route's handler or the baseline. */
 export interface BundleTarget {
@@ -29,27 +29,12 @@ export interface BundleResult {
 }
 
 /**
- * The esbuild options `NodejsFunction` derives from {@link LAMBDA_BUNDLING} for prod, so the
- * bundles measured here are byte for byte those the CDK deploys there (minus the asset hash).
+ * The prod bundles: prod does not allow fault injection, so its code and the SSM client are
+ * compiled out (dev and staging bundles carry them: about 240 KiB more).
  */
 export const lambdaBuildOptions = (entry: string, outfile: string): BuildOptions => ({
-  entryPoints: [entry],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: LAMBDA_BUNDLING.format,
-  target: LAMBDA_BUNDLING.target,
-  minify: LAMBDA_BUNDLING.minify,
-  sourcemap: LAMBDA_BUNDLING.sourceMap,
-  sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-  mainFields: [...LAMBDA_BUNDLING.mainFields],
-  banner: { js: LAMBDA_BUNDLING.banner },
-  external: [...LAMBDA_BUNDLING.externalModules],
-  // The prod bundles: prod does not allow fault injection, so its code and the SSM client are
-  // compiled out (dev and staging bundles carry them: about 240 KiB more).
-  define: stageDefines(false),
+  ...esbuildOptions(entry, outfile, false),
   metafile: true,
-  logLevel: 'warning',
 });
 
 const packageOf = (input: string): string => {

@@ -1,3 +1,5 @@
+import type { BuildOptions } from 'esbuild';
+
 /**
  * esbuild settings for every Lambda bundle. The function construct passes them to
  * `NodejsFunction`, and the benchmark builds with the very same settings, so the sizes and init
@@ -36,3 +38,29 @@ export const LAMBDA_BUNDLING = {
   /** The nodejs22.x runtime ships AWS SDK v3, but bundling pins the version we test with. */
   externalModules: [] as string[],
 } as const;
+
+/**
+ * The esbuild options `NodejsFunction` derives from {@link LAMBDA_BUNDLING} and a stage's
+ * {@link stageDefines}: the benchmark and the bundling tests build with these, so what they
+ * measure and check is what the CDK deploys (minus the asset hash).
+ */
+export const esbuildOptions = (
+  entry: string,
+  outfile: string,
+  faultInjectionAllowed: boolean,
+): BuildOptions => ({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: LAMBDA_BUNDLING.format,
+  target: LAMBDA_BUNDLING.target,
+  minify: LAMBDA_BUNDLING.minify,
+  sourcemap: LAMBDA_BUNDLING.sourceMap,
+  sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+  mainFields: [...LAMBDA_BUNDLING.mainFields],
+  banner: { js: LAMBDA_BUNDLING.banner },
+  external: [...LAMBDA_BUNDLING.externalModules],
+  define: stageDefines(faultInjectionAllowed),
+  logLevel: 'warning',
+});

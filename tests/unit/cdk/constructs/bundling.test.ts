@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { esbuildOptions, stageDefines } from '../../../../cdk/constructs/bundling.ts';
+import { REPO_ROOT } from '../../../../cdk/constructs/orders-function.ts';
+
+/** Bundles a handler in memory, as NodejsFunction would for a stage, and returns its code. */
+const bundle = async (entry: string, faultInjectionAllowed: boolean): Promise<string> => {
+  const result = await build({
+    ...esbuildOptions(
+      join(REPO_ROOT, entry),
+      join(REPO_ROOT, 'cdk.out', 'test.mjs'),
+      faultInjectionAllowed,
+    ),
+    sourcemap: false,
+    write: false,
+  });
+  return result.outputFiles?.[0]?.text ?? '';
+};
+
+describe('Lambda bundling', () => {
+  it('fixes FAULT_INJECTION_ALLOWED to "false" only for stages that do not allow fault injection', () => {
+    expect(stageDefines(false)).toEqual({ 'process.env.FAULT_INJECTION_ALLOWED': '"false"' });
+    expect(stageDefines(true)).toEqual({});
+  });
+
+  it('leaves the fault-injection code and the SSM client out of bundles for such stages', async () => {
+    const [withFaults, withoutFaults] = await Promise.all([
+      bundle('functions/orders/get-order.ts', true),
+      bundle('functions/orders/get-order.ts', false),
+    ]);
+
+    expect(withFaults).toContain('GetParameter');
+    expect(withoutFaults).not.toContain('GetParameter');
+    expect(withoutFaults).not.toContain('fault-injection parameter');
+    expect(withoutFaults.length).toBeLessThan(withFaults.length - 100_000);
+  });
+
+  it('bundles zod/mini without the locales of the classic API', async () => {
+    const code = await bundle('functions/orders/get-order.ts', false);
+
+    // The German locale's words: present only when every locale is bundled.
+    expect(code).not.toContain('Ungültige Eingabe');
+    expect(code).toContain('Too big');
+  });
+});
