@@ -37,6 +37,15 @@ export interface RouteDefinition {
   };
 }
 
+/**
+ * Template metadata the API stack puts on each route's function, and the local runtime reads to
+ * find its handler.
+ */
+export const FUNCTION_METADATA = {
+  routeId: 'orders:routeId',
+  entry: 'orders:entry',
+} as const;
+
 export type RouteId = 'createOrder' | 'getOrder' | 'listOrders' | 'cancelOrder' | 'health';
 
 export const ROUTES: readonly RouteDefinition[] = [

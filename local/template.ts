@@ -9,6 +9,7 @@
  * emulator, and its ARN, queue URL etc. follow moto's formats.
  */
 
+import { FUNCTION_METADATA } from '#routes';
 import type { CfnResource, CfnTemplate, StackTemplate } from '../cdk/synth.ts';
 
 export type { CfnResource, CfnTemplate, StackTemplate };
@@ -22,10 +23,6 @@ export interface LocalTarget {
   /** Emulator endpoint; queue URLs are built on it. */
   readonly endpoint: string;
 }
-
-/** Metadata keys the API stack puts on each route's function. */
-export const ROUTE_ID_METADATA = 'orders:routeId';
-export const ENTRY_METADATA = 'orders:entry';
 
 /** A template the local tooling cannot interpret; the message names the stack and resource. */
 export class TemplateError extends Error {
@@ -874,11 +871,11 @@ export const listApiRoutes = (
       }
       const fn = resources[functionId];
       const metadata = fn?.Metadata ?? {};
-      const routeId = metadata[ROUTE_ID_METADATA];
-      const entry = metadata[ENTRY_METADATA];
+      const routeId = metadata[FUNCTION_METADATA.routeId];
+      const entry = metadata[FUNCTION_METADATA.entry];
       if (typeof routeId !== 'string' || typeof entry !== 'string') {
         throw new TemplateError(
-          `${stackName}.${functionId}: Metadata '${ROUTE_ID_METADATA}' and '${ENTRY_METADATA}' are required for the local runtime to find the handler`,
+          `${stackName}.${functionId}: Metadata '${FUNCTION_METADATA.routeId}' and '${FUNCTION_METADATA.entry}' are required for the local runtime to find the handler`,
         );
       }
       const variables = isRecord(fn?.Properties?.Environment)

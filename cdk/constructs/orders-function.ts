@@ -12,18 +12,12 @@ import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { StageConfig } from '#config/stages';
-import type { OrdersTableAction, RouteId } from '#routes';
+import { FUNCTION_METADATA, type OrdersTableAction, type RouteId } from '#routes';
 import { LAMBDA_BUNDLING, stageDefines } from './bundling.ts';
 import { acknowledgeNag } from './nag.ts';
 
 /** Repository root: route entries and the lock file are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Template metadata keys the local runtime reads to find each route's handler. */
-export const FUNCTION_METADATA = {
-  routeId: 'orders:routeId',
-  entry: 'orders:entry',
-} as const;
 
 /** Name of the per-customer index of the orders table (also `ORDERS_BY_CUSTOMER_INDEX`). */
 export const ORDERS_BY_CUSTOMER_INDEX = 'byCustomer';

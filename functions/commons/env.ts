@@ -22,7 +22,6 @@ const requireInt = (name: EnvName): number => {
  * Each throws when its variable is missing.
  */
 export const env = {
-  stage: () => requireEnv(ENV.stage),
   ordersTable: () => requireEnv(ENV.ordersTable),
   ordersByCustomerIndex: () => requireEnv(ENV.ordersByCustomerIndex),
   idempotencyTable: () => requireEnv(ENV.idempotencyTable),

@@ -46,19 +46,20 @@ export const createPricingClient = (options: PricingClientOptions) => {
   // Looked up per call, not captured at load, so the runtime's fetch can be replaced in tests.
   const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const backoffBaseMs = options.backoffBaseMs ?? 25;
+  const quoteUrl = new URL(
+    'quote',
+    options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`,
+  );
 
   const attempt = async (body: string, subtotalCents: number) => {
     let response: Response;
     try {
-      response = await doFetch(
-        new URL('quote', options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`),
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        },
-      );
+      response = await doFetch(quoteUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
       throw new RetryableError(name === 'TimeoutError' ? 'timeout' : `network error (${name})`);

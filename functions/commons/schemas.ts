@@ -7,7 +7,6 @@ import './zod.ts';
  */
 
 export const ORDER_STATUSES = ['PENDING', 'PROCESSING', 'FULFILLED', 'CANCELLED'] as const;
-export const CANCELLABLE_STATUSES = ['PENDING', 'PROCESSING'] as const;
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 
 export const MAX_LINE_ITEMS = 50;

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { expect, inject } from 'vitest';
+import type { ProblemBody as Problem } from '#commons/errors';
+import type { Order } from '#commons/schemas';
+
+// The API's own types: the e2e tests only read them, over HTTP.
+export type { Order, Problem };
 
 /** One run's ids, so parallel files and repeated runs never see each other's orders. */
 export const RUN_ID = randomUUID().slice(0, 8);
@@ -63,10 +68,6 @@ export const call = async <T = unknown>(
   return { status: response.status, headers: response.headers, text, json: json as T };
 };
 
-export interface Problem {
-  readonly error: { readonly code: string; readonly message: string; readonly details: unknown };
-}
-
 /** Asserts the problem shape every error shares, and that nothing internal leaks into it. */
 export const expectProblem = (
   response: ApiResponse,
@@ -86,20 +87,6 @@ export const expectProblem = (
   if (code !== undefined) expect((response.json as Problem).error.code).toBe(code);
   expect(response.text).not.toMatch(/\bat .+\.(ts|js|mjs):\d+|stack|Error:|node_modules/);
 };
-
-export interface Order {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly status: string;
-  readonly currency: string;
-  readonly items: readonly { sku: string; quantity: number; unitPriceCents: number }[];
-  readonly subtotalCents: number;
-  readonly discountCents: number;
-  readonly totalCents: number;
-  readonly pricingSource: 'quote' | 'fallback';
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
 
 export const orderRequest = (
   customerId: string,
