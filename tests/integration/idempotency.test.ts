@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -11,6 +12,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { dynamoDbClient } from '#clients/dynamodb';
 import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
+import { OrdersRepository } from '#commons/orders-repository';
 import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
@@ -261,5 +263,48 @@ describe('POST /orders replays', () => {
 
     expect(replay.headers?.['idempotent-replayed']).toBe('true');
     expect(replay.headers?.['Access-Control-Allow-Origin']).toBeUndefined();
+  });
+});
+
+describe('an order and its idempotency commit', () => {
+  it('are written together or not at all', async () => {
+    // Prepare: a commit whose condition fails, as when the record is no longer this request's
+    const repository = new OrdersRepository(client, ordersTable);
+    const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
+    const now = new Date().toISOString();
+    const commit = {
+      Update: {
+        TableName: idempotencyTable,
+        Key: { id: `it#${randomUUID()}` },
+        UpdateExpression: 'SET committed_id = :id',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':id': orderId },
+      },
+    };
+
+    // Act
+    const write = repository.create(
+      {
+        orderId,
+        customerId: `it-${randomUUID().slice(0, 8)}`,
+        status: 'PENDING',
+        currency: 'EUR',
+        items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
+        subtotalCents: 100,
+        discountCents: 0,
+        totalCents: 100,
+        pricingSource: 'quote',
+        createdAt: now,
+        updatedAt: now,
+      },
+      commit,
+    );
+
+    // Assess
+    await expect(write).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+    const { Item } = await client.send(
+      new GetCommand({ TableName: ordersTable, Key: { orderId }, ConsistentRead: true }),
+    );
+    expect(Item).toBeUndefined();
   });
 });
