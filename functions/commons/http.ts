@@ -11,6 +11,7 @@ import type { RouteId } from '../routes.ts';
 import { env } from './env.ts';
 import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
+import type { IdempotencyScope } from './idempotency.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 import { IdempotencyKeySchema } from './schemas.ts';
 
@@ -23,6 +24,8 @@ export interface ValidatedRequest<B, Q, P> {
   readonly path: P;
   /** OAuth client id of the caller, from the authorizer; undefined on public routes. */
   readonly consumer: string | undefined;
+  /** The request's idempotency record, on an idempotent route called with an Idempotency-Key. */
+  readonly idempotency?: IdempotencyScope;
 }
 
 export interface RouteOptions<B, Q, P> {
@@ -48,6 +51,17 @@ const JSON_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
 } as const;
+
+const presetResponses = new WeakMap<APIGatewayProxyEvent, HttpResult>();
+
+/**
+ * Answers a request with `response` instead of running its handler. Unlike a middy early return
+ * (a `before` that returns a value), every `after` middleware still runs, so the response gets
+ * the same CORS and other headers as one the handler returned. Idempotent replays use it.
+ */
+export const answerWithoutHandler = (event: APIGatewayProxyEvent, response: HttpResult): void => {
+  presetResponses.set(event, response);
+};
 
 /** A JSON response with the headers every response carries. */
 export const json = (
@@ -158,7 +172,7 @@ const routeLabels = (routeId: RouteId): MiddlewareObj<APIGatewayProxyEvent> => (
  */
 const errorMapper = (): MiddlewareObj<unknown, HttpResult> => ({
   onError: (request) => {
-    const { statusCode, body } = toProblem(request.error);
+    const { statusCode, body, headers } = toProblem(request.error);
     if (statusCode >= 500) {
       logger.error('Request failed', { statusCode, code: body.error.code, error: request.error });
       metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
@@ -167,7 +181,7 @@ const errorMapper = (): MiddlewareObj<unknown, HttpResult> => ({
       metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
     }
     // Set, not returned: the Powertools onError hooks still run (flush metrics, close segment).
-    request.response = json(statusCode, body);
+    request.response = json(statusCode, body, headers);
   },
 });
 
@@ -192,7 +206,8 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
   if (faults) chain.use(faultInjection(options.routeId, faults));
   chain.use(validation(options, env.maxBodyBytes()));
   if (options.idempotency) chain.use(options.idempotency);
-  return chain.handler((event, context) =>
-    handler((event as ValidatedEvent<B, Q, P>).validated, context),
+  return chain.handler(
+    async (event, context) =>
+      presetResponses.get(event) ?? handler((event as ValidatedEvent<B, Q, P>).validated, context),
   );
 };
