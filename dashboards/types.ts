@@ -4,7 +4,7 @@
  * (`cdk/constructs/dashboards.ts`) resolves those to the deployed resources' dimension values,
  * and the local dashboard page renders the synthesized result. Nothing here knows a physical name.
  */
-import type { MetricName } from '#commons/metrics';
+import type { MetricName } from '#commons/metric-catalog';
 import type { RouteId } from '#routes';
 import type { AwsMetricName, AwsNamespace } from './aws-metrics.ts';
 

@@ -161,7 +161,7 @@ header a{color:#ffb84d;text-decoration:none} header h1{font-size:18px;margin:0}
 main{display:grid;grid-template-columns:repeat(24,1fr);gap:8px;padding:8px}
 .widget{background:#fff;border:1px solid #d5dbdb;border-radius:4px;padding:6px;min-width:0}
 .widget h2{font-size:13px;margin:0 0 4px} .note{font-size:12px;color:#545b64}
-canvas{width:100%!important;height:180px!important}
+canvas{width:100%!important;height:180px!important} pre{white-space:pre-wrap;word-break:break-all}
 </style></head><body>
 <header><h1>${escapeHtml(dashboard.name)}</h1><span>local · refreshes every ${refreshSeconds}s · last hour</span>
 ${names.map((name) => `<a href="/dashboards/${encodeURIComponent(name)}">${escapeHtml(name)}</a>`).join(' ')}</header>
@@ -185,7 +185,7 @@ WIDGETS.forEach((widget, index) => {
       type: 'line',
       data: { datasets: [] },
       options: { animation: false, parsing: false, responsive: true, maintainAspectRatio: false,
-        scales: { x: { type: 'linear', ticks: { callback: (v) => new Date(v).toISOString().slice(11, 16) } },
+        scales: { x: { type: 'linear', ticks: { stepSize: 600000, callback: (v) => new Date(v).toISOString().slice(11, 16) } },
                   y: { beginAtZero: true, title: { display: !!widget.yLabel, text: widget.yLabel || '' } } },
         plugins: { legend: { labels: { boxWidth: 10, font: { size: 10 } } } } },
     });
@@ -207,6 +207,9 @@ async function refresh() {
     const series = await response.json();
     chart.data.datasets = series.map((s) => ({ label: s.label, pointRadius: 2, borderWidth: 1.5,
       data: s.timestamps.map((t, i) => ({ x: t, y: s.values[i] })) }));
+    const now = Date.now();
+    chart.options.scales.x.min = now - 3600 * 1000;
+    chart.options.scales.x.max = now;
     chart.update();
     window.dashboardState.points[title] = series.reduce((sum, s) => sum + s.values.length, 0);
   }));

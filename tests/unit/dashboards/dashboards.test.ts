@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METRICS, METRICS_NAMESPACE } from '#commons/metrics';
+import { METRICS, METRICS_NAMESPACE } from '#commons/metric-catalog';
 import { DASHBOARDS, isAwsMetric, SAVED_QUERIES } from '#dashboards';
 import { readDashboards } from '#local/dashboards';
 import { TemplateResolver } from '#local/template';
