@@ -19,6 +19,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { StageName } from '#config/stages';
 import { buildProxyEvent, createRouteMatcher, header } from './api-gateway.ts';
 import { createLocalTokenIssuer, type IssueTokenOptions, type LocalTokenIssuer } from './auth.ts';
+import { createLocalCloudWatch, tapLambdaLogs } from './cloudwatch.ts';
+import { readDashboards, startDashboardServer } from './dashboards.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
 import { createLambdaContext } from './lambda-context.ts';
@@ -30,7 +32,7 @@ import {
   provisionStage,
   synthesizeLocalStage,
 } from './provision.ts';
-import type { ApiRoute, StackTemplate } from './template.ts';
+import { type ApiRoute, type StackTemplate, TemplateResolver } from './template.ts';
 
 /** API Gateway's payload limit; handlers enforce their own, smaller one. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -71,6 +73,8 @@ export interface LocalRuntime {
   readonly token: string;
   readonly pricingUrl: string;
   readonly emulatorEndpoint: string;
+  /** The local CloudWatch dashboards page (the stacks' dashboards, drawn from emulator metrics). */
+  readonly dashboardUrl: string;
   readonly stage: StageName;
   readonly routes: readonly ApiRoute[];
   readonly provisioned: ProvisionedStage;
@@ -226,8 +230,29 @@ export const startLocalRuntime = async (
     });
     cleanups.push(restoreEnv);
     const handlerLogLevel = options.handlerLogLevel ?? process.env.LOG_LEVEL ?? 'WARN';
+    // CloudWatch as played locally: EMF and per-request metrics, and log lines, into the emulator.
+    const cloudwatch = createLocalCloudWatch({
+      endpoint: emulatorEndpoint,
+      region: provisioned.region,
+    });
+    cleanups.push(() => cloudwatch.stop());
+    const resolver = new TemplateResolver(stacks, {
+      endpoint: emulatorEndpoint,
+      region: provisioned.region,
+    });
+    const dashboardServer = await startDashboardServer({
+      dashboards: readDashboards(stacks, resolver),
+      endpoint: emulatorEndpoint,
+      region: provisioned.region,
+      cloudwatch,
+    });
+    cleanups.push(() => dashboardServer.stop());
+    cleanups.push(tapLambdaLogs(stacks, resolver, cloudwatch));
     const restoreOutput = captureMetricsOutput({
-      onEmf: options.onMetrics ?? (() => undefined),
+      onEmf: (record) => {
+        cloudwatch.putEmf(record);
+        options.onMetrics?.(record);
+      },
       // Shown only when the handlers' logs are: they explain metrics, not requests.
       ...(/^(DEBUG|TRACE|INFO)$/i.test(handlerLogLevel) && {
         onDiagnostic: (line: string) => console.error(line),
@@ -255,10 +280,28 @@ export const startLocalRuntime = async (
     const apiKey = `local-${randomBytes(16).toString('hex')}`;
     const token = await issuer.issueToken();
 
+    const apiNames = new Map(
+      stacks.flatMap(({ stackName, template }) =>
+        Object.entries(template.Resources ?? {})
+          .filter(([, resource]) => resource.Type === 'AWS::ApiGateway::RestApi')
+          .map(([logicalId, resource]) => [
+            `${stackName}/${logicalId}`,
+            String(resolver.resolve(stackName, resource.Properties?.Name ?? logicalId)),
+          ]),
+      ),
+    );
+    /** What one request met, for the API Gateway and Lambda metrics AWS would publish. */
+    interface RequestTrace {
+      route?: ApiRoute;
+      durationMs?: number;
+      functionError?: boolean;
+    }
+
     const handle = async (
       request: IncomingMessage,
       response: ServerResponse,
       requestId: string,
+      trace: RequestTrace,
     ): Promise<number> => {
       const send = (status: number, body: string, headers: Record<string, string> = {}): number => {
         response.writeHead(status, {
@@ -309,6 +352,7 @@ export const startLocalRuntime = async (
         return send(404, problemBody('ROUTE_NOT_FOUND', `No route for ${method} ${url.pathname}`));
       }
       const { route } = found.match;
+      trace.route = route;
 
       if (route.mock) {
         response.writeHead(route.mock.statusCode, {
@@ -377,7 +421,10 @@ export const startLocalRuntime = async (
       let result: APIGatewayProxyResult | 'timeout';
       try {
         result = await withTimeout(handler(event, context), timeoutMs);
+        trace.durationMs = Date.now() - startedAt;
       } catch (error) {
+        trace.durationMs = Date.now() - startedAt;
+        trace.functionError = true;
         // Lambda reports an unhandled error; API Gateway answers 502 without details.
         console.error(
           `[${requestId}] ${fn.routeId} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -385,6 +432,7 @@ export const startLocalRuntime = async (
         return send(502, problemBody('INTERNAL_ERROR', 'Internal server error'));
       }
       if (result === 'timeout') {
+        trace.functionError = true;
         return send(
           504,
           problemBody(
@@ -394,6 +442,7 @@ export const startLocalRuntime = async (
         );
       }
       if (typeof result !== 'object' || result === null || !Number.isInteger(result.statusCode)) {
+        trace.functionError = true;
         console.error(`[${requestId}] ${fn.routeId} returned a malformed proxy response`);
         return send(502, problemBody('INTERNAL_ERROR', 'Malformed Lambda proxy response'));
       }
@@ -415,7 +464,8 @@ export const startLocalRuntime = async (
     const server: Server = createServer((request, response) => {
       const requestId = randomUUID();
       const startedAt = performance.now();
-      void handle(request, response, requestId)
+      const trace: RequestTrace = {};
+      void handle(request, response, requestId, trace)
         .catch((error: unknown) => {
           console.error(
             `[${requestId}] local runtime error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -428,6 +478,20 @@ export const startLocalRuntime = async (
         })
         .then((status) => {
           const ms = Math.round(performance.now() - startedAt);
+          const { route } = trace;
+          if (route && !route.mock) {
+            cloudwatch.recordRequest({
+              apiName: apiNames.get(`${route.stackName}/${route.restApiLogicalId}`) ?? 'unknown',
+              stage,
+              method: route.method,
+              resource: route.path,
+              status,
+              latencyMs: performance.now() - startedAt,
+              ...(route.function && { functionName: route.function.functionName }),
+              ...(trace.durationMs !== undefined && { durationMs: trace.durationMs }),
+              ...(trace.functionError && { functionError: true }),
+            });
+          }
           log(`${clock()} ${request.method} ${request.url} ${status} ${ms}ms ${requestId}`);
         });
     });
@@ -454,6 +518,7 @@ export const startLocalRuntime = async (
       token,
       pricingUrl: pricing.url,
       emulatorEndpoint,
+      dashboardUrl: dashboardServer.url,
       stage,
       routes: provisioned.routes,
       provisioned,

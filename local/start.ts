@@ -68,6 +68,7 @@ Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
   emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
   OpenAPI:      ${apiUrl}/openapi.json
+  dashboards:   ${runtime.dashboardUrl}   (the stacks' CloudWatch dashboards, from local metrics)
 
 Only in AWS (not emulated): ${runtime.provisioned.notEmulated
   .filter((type) => !IN_PROCESS_TYPES.has(type))

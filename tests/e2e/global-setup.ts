@@ -23,6 +23,8 @@ declare module 'vitest' {
     /** The local pricing stub; null against a deployed stage, whose pricing is not ours to break. */
     pricingUrl: string | null;
     e2eTarget: 'local' | 'deployed';
+    /** The local dashboards page; null against a deployed stage (use the CloudWatch console). */
+    dashboardUrl: string | null;
   }
 }
 
@@ -43,6 +45,7 @@ export default async function setup(
     project.provide('readToken', required('API_READ_TOKEN'));
     project.provide('pricingUrl', null);
     project.provide('e2eTarget', 'deployed');
+    project.provide('dashboardUrl', null);
     return undefined;
   }
 
@@ -59,5 +62,6 @@ export default async function setup(
   project.provide('readToken', await runtime.issueToken({ scopes: ['orders/orders.read'] }));
   project.provide('pricingUrl', runtime.pricingUrl);
   project.provide('e2eTarget', 'local');
+  project.provide('dashboardUrl', runtime.dashboardUrl);
   return () => runtime.stop();
 }
