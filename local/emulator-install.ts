@@ -103,7 +103,7 @@ export const ensureEmulatorInstalled = async (
     }
   }
 
-  log('Installing the emulator (moto server) from local/requirements.txt...');
+  log('Installing local/requirements.txt into .venv (the moto emulator, schemathesis)...');
   const pip = await run(VENV_PYTHON, [
     '-m',
     'pip',

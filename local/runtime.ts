@@ -21,6 +21,12 @@ import { buildProxyEvent, createRouteMatcher, header } from './api-gateway.ts';
 import { createLocalTokenIssuer, type IssueTokenOptions, type LocalTokenIssuer } from './auth.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
+import {
+  createGatewayResponder,
+  type GatewayAnswerInput,
+  type GatewayResponseSpec,
+  readGatewayResponses,
+} from './gateway-responses.ts';
 import { createLambdaContext } from './lambda-context.ts';
 import { REPO_ROOT } from './paths.ts';
 import { type PricingStub, type PricingStubConfig, startPricingStub } from './pricing-stub.ts';
@@ -73,6 +79,8 @@ export interface LocalRuntime {
   readonly emulatorEndpoint: string;
   readonly stage: StageName;
   readonly routes: readonly ApiRoute[];
+  /** The template's gateway responses: how the runtime answers for API Gateway itself. */
+  readonly gatewayResponses: readonly GatewayResponseSpec[];
   readonly provisioned: ProvisionedStage;
   readonly pricing: PricingStub;
   /** Mints another token from the local issuer (other scopes, client or expiry). */
@@ -252,6 +260,9 @@ export const startLocalRuntime = async (
         .map((type: unknown) => String(type).replace('~1', '/')),
     );
 
+    const gatewayResponses = readGatewayResponses(stacks);
+    const gatewayResponse = createGatewayResponder(gatewayResponses);
+
     const apiKey = `local-${randomBytes(16).toString('hex')}`;
     const token = await issuer.issueToken();
 
@@ -269,6 +280,11 @@ export const startLocalRuntime = async (
         response.end(body);
         return status;
       };
+      /** API Gateway's own answer, from the template's gateway responses. */
+      const sendGateway = (answer: Omit<GatewayAnswerInput, 'requestId'>): number => {
+        const { status, headers, body } = gatewayResponse({ ...answer, requestId });
+        return send(status, body, headers);
+      };
       const method = (request.method ?? 'GET').toUpperCase();
       const url = new URL(request.url ?? '/', 'http://localhost');
 
@@ -277,10 +293,10 @@ export const startLocalRuntime = async (
         body = await readBody(request, API_GATEWAY_MAX_BODY_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
-          return send(
-            413,
-            problemBody('PAYLOAD_TOO_LARGE', 'Request body exceeds the 10 MB API Gateway limit'),
-          );
+          return sendGateway({
+            responseType: 'REQUEST_TOO_LARGE',
+            message: 'Request body exceeds the 10 MB API Gateway limit',
+          });
         }
         throw error;
       }
@@ -297,16 +313,12 @@ export const startLocalRuntime = async (
           }
           return send(200, await readFile(file, 'utf8'));
         }
-        if (found.kind === 'method-not-allowed') {
-          return send(
-            405,
-            problemBody('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`, {
-              allowed: found.allowed,
-            }),
-            { allow: found.allowed.join(', ') },
-          );
-        }
-        return send(404, problemBody('ROUTE_NOT_FOUND', `No route for ${method} ${url.pathname}`));
+        // API Gateway answers an unknown method as it does an unknown path: without IAM
+        // authorization, that is its "missing authentication token" response.
+        return sendGateway({
+          responseType: 'MISSING_AUTHENTICATION_TOKEN',
+          message: `No route for ${method} ${url.pathname}`,
+        });
       }
       const { route } = found.match;
 
@@ -325,7 +337,12 @@ export const startLocalRuntime = async (
           header(request.headers, 'authorization'),
           route.authorizationScopes,
         );
-        if (!verdict.ok) return send(verdict.status, problemBody(verdict.code, verdict.message));
+        if (!verdict.ok) {
+          return sendGateway({
+            responseType: verdict.status === 401 ? 'UNAUTHORIZED' : 'ACCESS_DENIED',
+            message: verdict.message,
+          });
+        }
         claims = verdict.claims;
       } else if (route.authorizationType !== 'NONE') {
         return send(
@@ -338,13 +355,10 @@ export const startLocalRuntime = async (
       }
       const sentKey = header(request.headers, 'x-api-key');
       if (route.apiKeyRequired && sentKey !== apiKey) {
-        return send(
-          403,
-          problemBody(
-            'FORBIDDEN',
-            sentKey ? 'Invalid API key' : 'Missing API key: send the x-api-key header',
-          ),
-        );
+        return sendGateway({
+          responseType: 'INVALID_API_KEY',
+          message: sentKey ? 'Invalid API key' : 'Missing API key: send the x-api-key header',
+        });
       }
 
       const handler = handlers.get(route);
@@ -382,20 +396,17 @@ export const startLocalRuntime = async (
         console.error(
           `[${requestId}] ${fn.routeId} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
-        return send(502, problemBody('INTERNAL_ERROR', 'Internal server error'));
+        return sendGateway({ status: 502, message: 'Internal server error' });
       }
       if (result === 'timeout') {
-        return send(
-          504,
-          problemBody(
-            'GATEWAY_TIMEOUT',
-            `The ${fn.routeId} function timed out after ${timeoutMs} ms`,
-          ),
-        );
+        return sendGateway({
+          responseType: 'INTEGRATION_TIMEOUT',
+          message: `The ${fn.routeId} function timed out after ${timeoutMs} ms`,
+        });
       }
       if (typeof result !== 'object' || result === null || !Number.isInteger(result.statusCode)) {
         console.error(`[${requestId}] ${fn.routeId} returned a malformed proxy response`);
-        return send(502, problemBody('INTERNAL_ERROR', 'Malformed Lambda proxy response'));
+        return sendGateway({ status: 502, message: 'Malformed Lambda proxy response' });
       }
       const headers: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
       for (const [name, value] of Object.entries(result.headers ?? {}))
@@ -456,6 +467,7 @@ export const startLocalRuntime = async (
       emulatorEndpoint,
       stage,
       routes: provisioned.routes,
+      gatewayResponses,
       provisioned,
       pricing,
       issueToken: (tokenOptions) => issuer.issueToken(tokenOptions),

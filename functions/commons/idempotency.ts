@@ -6,8 +6,9 @@ import type { MiddlewareObj } from '@middy/core';
 import { dynamoDbClient } from '#clients/dynamodb';
 import { env } from './env.ts';
 
-/** Header a replayed response carries, so clients can tell a replay from a first execution. */
-export const REPLAY_HEADER = 'idempotent-replayed';
+import { REPLAY_HEADER } from './headers.ts';
+
+export { REPLAY_HEADER };
 
 /**
  * Powertools idempotency for a route, keyed by the consumer and its `Idempotency-Key` header

@@ -10,6 +10,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { ensureEmulatorInstalled } from '#local/emulator-install';
+import type { GatewayResponseSpec } from '#local/gateway-responses';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime';
 
 declare module 'vitest' {
@@ -23,6 +24,8 @@ declare module 'vitest' {
     /** The local pricing stub; null against a deployed stage, whose pricing is not ours to break. */
     pricingUrl: string | null;
     e2eTarget: 'local' | 'deployed';
+    /** The served template's gateway responses; empty against a deployed stage. */
+    gatewayResponses: readonly GatewayResponseSpec[];
   }
 }
 
@@ -43,6 +46,7 @@ export default async function setup(
     project.provide('readToken', required('API_READ_TOKEN'));
     project.provide('pricingUrl', null);
     project.provide('e2eTarget', 'deployed');
+    project.provide('gatewayResponses', []);
     return undefined;
   }
 
@@ -59,5 +63,6 @@ export default async function setup(
   project.provide('readToken', await runtime.issueToken({ scopes: ['orders/orders.read'] }));
   project.provide('pricingUrl', runtime.pricingUrl);
   project.provide('e2eTarget', 'local');
+  project.provide('gatewayResponses', runtime.gatewayResponses);
   return () => runtime.stop();
 }
