@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { API_GATEWAY_DEFAULT_STATUS, type GatewayResponseSpec } from '#local/gateway-responses';
+import { GATEWAY_PROBLEMS } from '#routes';
 import { type CallOptions, call, expectProblem, uniqueCustomer } from './http.ts';
 
 /**
@@ -82,5 +83,25 @@ describe.runIf(local)('requests API Gateway itself refuses, answered from the te
       status: 404,
       code: 'ROUTE_NOT_FOUND',
     });
+  });
+});
+
+/**
+ * The same answers from any target, a deployed stage included: expected from the table the API
+ * stack builds its gateway responses from.
+ */
+describe('unknown routes and methods, on any target', () => {
+  const missingToken = GATEWAY_PROBLEMS.find(
+    (problem) => problem.type === 'MISSING_AUTHENTICATION_TOKEN',
+  );
+
+  it.each([
+    ['an unknown path', '/no-such-route', 'GET'],
+    ['a method /orders does not have', '/orders', 'DELETE'],
+    ['a method an order does not have', '/orders/ord_00000000000000000000000000000000', 'PATCH'],
+  ])('answers %s with the route-not-found problem', async (_name, path, method) => {
+    const response = await call(path, { method, credentials: 'none' });
+
+    expectProblem(response, missingToken?.statuses[0] ?? 0, missingToken?.code);
   });
 });
