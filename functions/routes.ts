@@ -13,6 +13,12 @@ export type OrdersTableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:Query';
 
+/**
+ * Problem codes a response may carry, by HTTP status: `{ 409: ['INVALID_STATE'] }`. The OpenAPI
+ * document lists exactly these, and the contract test fails on any other status or code.
+ */
+export type ProblemTable = Readonly<Partial<Record<number, readonly string[]>>>;
+
 export interface RouteDefinition {
   /** Stable id: construct ids, metric dimensions, fault-injection targets, OpenAPI operationId. */
   readonly id: RouteId;
@@ -26,6 +32,11 @@ export interface RouteDefinition {
   readonly auth:
     | { readonly type: 'public' }
     | { readonly type: 'oauth'; readonly scopes: readonly OrdersScope[] };
+  /**
+   * Problems this route's handler answers with, beyond those of every route
+   * ({@link HANDLER_PROBLEMS}) and of API Gateway itself ({@link GATEWAY_PROBLEMS}).
+   */
+  readonly problems: ProblemTable;
   /** What the function may touch: drives its IAM grants and environment. */
   readonly access: {
     readonly ordersTable: readonly OrdersTableAction[];
@@ -56,6 +67,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: 'functions/orders/create-order.ts',
     summary: 'Create an order (idempotent with an Idempotency-Key header)',
     auth: { type: 'oauth', scopes: ['orders.write'] },
+    problems: {
+      400: ['MALFORMED_JSON'],
+      409: ['IDEMPOTENCY_IN_PROGRESS'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+      422: ['IDEMPOTENCY_KEY_REUSED'],
+    },
     access: {
       // GetItem: a retry whose first attempt committed but did not save its response reads the order.
       ordersTable: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
@@ -71,6 +89,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: 'functions/orders/get-order.ts',
     summary: 'Read one order',
     auth: { type: 'oauth', scopes: ['orders.read'] },
+    problems: { 404: ['NOT_FOUND'] },
     access: { ordersTable: ['dynamodb:GetItem'] },
   },
   {
@@ -80,6 +99,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: 'functions/orders/list-orders.ts',
     summary: "List a customer's orders, newest first",
     auth: { type: 'oauth', scopes: ['orders.read'] },
+    problems: { 400: ['INVALID_CURSOR'] },
     access: { ordersTable: [], ordersByCustomerIndex: true },
   },
   {
@@ -89,6 +109,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: 'functions/orders/cancel-order.ts',
     summary: 'Cancel an order that is PENDING or PROCESSING',
     auth: { type: 'oauth', scopes: ['orders.write'] },
+    problems: {
+      400: ['MALFORMED_JSON'],
+      404: ['NOT_FOUND'],
+      409: ['INVALID_STATE'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
     access: { ordersTable: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
   },
   {
@@ -98,6 +125,71 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: 'functions/health/health.ts',
     summary: 'Check that the service and DynamoDB are reachable',
     auth: { type: 'public' },
+    problems: {},
     access: { ordersTable: ['dynamodb:GetItem'] },
   },
 ];
+
+/**
+ * What every route's handler chain may answer: a repeated query parameter (400), an injected
+ * fault in stages that allow fault injection (503), an unexpected error (500, no internals).
+ */
+export const HANDLER_PROBLEMS: ProblemTable = {
+  400: ['VALIDATION_FAILED'],
+  500: ['INTERNAL'],
+  503: ['SERVICE_UNAVAILABLE'],
+};
+
+/** Which routes an API Gateway answer can reach. */
+export type GatewayProblemScope = 'all' | 'authorized' | 'apiKey';
+
+export interface GatewayProblem {
+  /** `AWS::ApiGateway::GatewayResponse` ResponseType. */
+  readonly type: string;
+  /** Problem code of the response body. */
+  readonly code: string;
+  /** Statuses clients see with this response on this API. */
+  readonly statuses: readonly number[];
+  /**
+   * Status set on the gateway response, where API Gateway's default is not the one to answer.
+   * @default - API Gateway's default for the type
+   */
+  readonly statusCode?: number;
+  readonly scope: GatewayProblemScope;
+}
+
+/**
+ * API Gateway's own answers, in the problem shape of the handlers. The API stack defines one
+ * gateway response per entry; the OpenAPI document lists each on the routes it can reach; the
+ * local runtime answers from the synthesized gateway responses.
+ */
+export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
+  { type: 'UNAUTHORIZED', code: 'UNAUTHORIZED', statuses: [401], scope: 'authorized' },
+  { type: 'ACCESS_DENIED', code: 'FORBIDDEN', statuses: [403], scope: 'authorized' },
+  { type: 'INVALID_API_KEY', code: 'FORBIDDEN', statuses: [403], scope: 'apiKey' },
+  // With no IAM-authorized methods, this is what an unknown route or method gets: say 404, not 403.
+  {
+    type: 'MISSING_AUTHENTICATION_TOKEN',
+    code: 'ROUTE_NOT_FOUND',
+    statuses: [404],
+    statusCode: 404,
+    scope: 'all',
+  },
+  { type: 'RESOURCE_NOT_FOUND', code: 'ROUTE_NOT_FOUND', statuses: [404], scope: 'all' },
+  { type: 'THROTTLED', code: 'THROTTLED', statuses: [429], scope: 'all' },
+  { type: 'QUOTA_EXCEEDED', code: 'QUOTA_EXCEEDED', statuses: [429], scope: 'apiKey' },
+  { type: 'REQUEST_TOO_LARGE', code: 'PAYLOAD_TOO_LARGE', statuses: [413], scope: 'all' },
+  { type: 'BAD_REQUEST_PARAMETERS', code: 'VALIDATION_FAILED', statuses: [400], scope: 'all' },
+  { type: 'BAD_REQUEST_BODY', code: 'VALIDATION_FAILED', statuses: [400], scope: 'all' },
+  { type: 'WAF_FILTERED', code: 'FORBIDDEN', statuses: [403], scope: 'all' },
+  // Every other 4xx of API Gateway's; none is expected on this API's methods.
+  { type: 'DEFAULT_4XX', code: 'BAD_REQUEST', statuses: [], scope: 'all' },
+  // A function that throws or returns a malformed response is a 502; a gateway fault a 500.
+  { type: 'DEFAULT_5XX', code: 'INTERNAL', statuses: [500, 502], scope: 'all' },
+  // The 29-second integration timeout: the request may or may not have taken effect.
+  { type: 'INTEGRATION_TIMEOUT', code: 'GATEWAY_TIMEOUT', statuses: [504], scope: 'all' },
+];
+
+/** Whether a gateway answer can reach a route. */
+export const gatewayProblemReaches = (problem: GatewayProblem, route: RouteDefinition): boolean =>
+  problem.scope === 'all' || route.auth.type === 'oauth';

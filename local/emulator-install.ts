@@ -66,11 +66,11 @@ export const isEmulatorInstalled = async (): Promise<boolean> => {
 
 const findPython = async (): Promise<string> => {
   for (const candidate of [process.env.PYTHON, 'python3', 'python'].filter(Boolean) as string[]) {
-    const probe = await run(candidate, ['-c', 'import sys; print(sys.version_info >= (3, 9))']);
+    const probe = await run(candidate, ['-c', 'import sys; print(sys.version_info >= (3, 11))']);
     if (probe.code === 0 && probe.output.trim() === 'True') return candidate;
   }
   throw new EmulatorInstallError(
-    'Python 3.9+ not found: install it (e.g. apt-get install python3 python3-venv, or set PYTHON=/path/to/python3) and re-run npm run emulator:install',
+    'Python 3.11+ not found (moto and schemathesis need it): install it (e.g. apt-get install python3 python3-venv, or set PYTHON=/path/to/python3) and re-run npm run emulator:install',
   );
 };
 
@@ -103,7 +103,7 @@ export const ensureEmulatorInstalled = async (
     }
   }
 
-  log('Installing the emulator (moto server) from local/requirements.txt...');
+  log('Installing local/requirements.txt into .venv (the moto emulator, schemathesis)...');
   const pip = await run(VENV_PYTHON, [
     '-m',
     'pip',

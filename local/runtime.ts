@@ -23,6 +23,12 @@ import { createLocalCloudWatch, tapLambdaLogs } from './cloudwatch.ts';
 import { readDashboards, startDashboardServer } from './dashboards.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
+import {
+  createGatewayResponder,
+  type GatewayAnswerInput,
+  type GatewayResponseSpec,
+  readGatewayResponses,
+} from './gateway-responses.ts';
 import { createLambdaContext } from './lambda-context.ts';
 import { REPO_ROOT } from './paths.ts';
 import { type PricingStub, type PricingStubConfig, startPricingStub } from './pricing-stub.ts';
@@ -77,6 +83,8 @@ export interface LocalRuntime {
   readonly dashboardUrl: string;
   readonly stage: StageName;
   readonly routes: readonly ApiRoute[];
+  /** The template's gateway responses: how the runtime answers for API Gateway itself. */
+  readonly gatewayResponses: readonly GatewayResponseSpec[];
   readonly provisioned: ProvisionedStage;
   readonly pricing: PricingStub;
   /** Mints another token from the local issuer (other scopes, client or expiry). */
@@ -277,6 +285,9 @@ export const startLocalRuntime = async (
         .map((type: unknown) => String(type).replace('~1', '/')),
     );
 
+    const gatewayResponses = readGatewayResponses(stacks);
+    const gatewayResponse = createGatewayResponder(gatewayResponses);
+
     const apiKey = `local-${randomBytes(16).toString('hex')}`;
     const token = await issuer.issueToken();
 
@@ -312,6 +323,11 @@ export const startLocalRuntime = async (
         response.end(body);
         return status;
       };
+      /** API Gateway's own answer, from the template's gateway responses. */
+      const sendGateway = (answer: Omit<GatewayAnswerInput, 'requestId'>): number => {
+        const { status, headers, body } = gatewayResponse({ ...answer, requestId });
+        return send(status, body, headers);
+      };
       const method = (request.method ?? 'GET').toUpperCase();
       const url = new URL(request.url ?? '/', 'http://localhost');
 
@@ -320,10 +336,10 @@ export const startLocalRuntime = async (
         body = await readBody(request, API_GATEWAY_MAX_BODY_BYTES);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
-          return send(
-            413,
-            problemBody('PAYLOAD_TOO_LARGE', 'Request body exceeds the 10 MB API Gateway limit'),
-          );
+          return sendGateway({
+            responseType: 'REQUEST_TOO_LARGE',
+            message: 'Request body exceeds the 10 MB API Gateway limit',
+          });
         }
         throw error;
       }
@@ -340,16 +356,12 @@ export const startLocalRuntime = async (
           }
           return send(200, await readFile(file, 'utf8'));
         }
-        if (found.kind === 'method-not-allowed') {
-          return send(
-            405,
-            problemBody('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`, {
-              allowed: found.allowed,
-            }),
-            { allow: found.allowed.join(', ') },
-          );
-        }
-        return send(404, problemBody('ROUTE_NOT_FOUND', `No route for ${method} ${url.pathname}`));
+        // API Gateway answers an unknown method as it does an unknown path: without IAM
+        // authorization, that is its "missing authentication token" response.
+        return sendGateway({
+          responseType: 'MISSING_AUTHENTICATION_TOKEN',
+          message: `No route for ${method} ${url.pathname}`,
+        });
       }
       const { route } = found.match;
       trace.route = route;
@@ -369,7 +381,12 @@ export const startLocalRuntime = async (
           header(request.headers, 'authorization'),
           route.authorizationScopes,
         );
-        if (!verdict.ok) return send(verdict.status, problemBody(verdict.code, verdict.message));
+        if (!verdict.ok) {
+          return sendGateway({
+            responseType: verdict.status === 401 ? 'UNAUTHORIZED' : 'ACCESS_DENIED',
+            message: verdict.message,
+          });
+        }
         claims = verdict.claims;
       } else if (route.authorizationType !== 'NONE') {
         return send(
@@ -382,13 +399,10 @@ export const startLocalRuntime = async (
       }
       const sentKey = header(request.headers, 'x-api-key');
       if (route.apiKeyRequired && sentKey !== apiKey) {
-        return send(
-          403,
-          problemBody(
-            'FORBIDDEN',
-            sentKey ? 'Invalid API key' : 'Missing API key: send the x-api-key header',
-          ),
-        );
+        return sendGateway({
+          responseType: 'INVALID_API_KEY',
+          message: sentKey ? 'Invalid API key' : 'Missing API key: send the x-api-key header',
+        });
       }
 
       const handler = handlers.get(route);
@@ -429,22 +443,19 @@ export const startLocalRuntime = async (
         console.error(
           `[${requestId}] ${fn.routeId} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
-        return send(502, problemBody('INTERNAL_ERROR', 'Internal server error'));
+        return sendGateway({ status: 502, message: 'Internal server error' });
       }
       if (result === 'timeout') {
         trace.functionError = true;
-        return send(
-          504,
-          problemBody(
-            'GATEWAY_TIMEOUT',
-            `The ${fn.routeId} function timed out after ${timeoutMs} ms`,
-          ),
-        );
+        return sendGateway({
+          responseType: 'INTEGRATION_TIMEOUT',
+          message: `The ${fn.routeId} function timed out after ${timeoutMs} ms`,
+        });
       }
       if (typeof result !== 'object' || result === null || !Number.isInteger(result.statusCode)) {
         trace.functionError = true;
         console.error(`[${requestId}] ${fn.routeId} returned a malformed proxy response`);
-        return send(502, problemBody('INTERNAL_ERROR', 'Malformed Lambda proxy response'));
+        return sendGateway({ status: 502, message: 'Malformed Lambda proxy response' });
       }
       const headers: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
       for (const [name, value] of Object.entries(result.headers ?? {}))
@@ -521,6 +532,7 @@ export const startLocalRuntime = async (
       dashboardUrl: dashboardServer.url,
       stage,
       routes: provisioned.routes,
+      gatewayResponses,
       provisioned,
       pricing,
       issueToken: (tokenOptions) => issuer.issueToken(tokenOptions),

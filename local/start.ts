@@ -13,6 +13,7 @@ const IN_PROCESS_TYPES = new Set([
   'AWS::ApiGateway::RestApi',
   'AWS::ApiGateway::Resource',
   'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::GatewayResponse',
   'AWS::Lambda::Function',
 ]);
 

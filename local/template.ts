@@ -34,7 +34,7 @@ interface Physical {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const asString = (value: unknown, what: string): string => {

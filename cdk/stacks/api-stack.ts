@@ -32,29 +32,17 @@ import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { StageConfig } from '#config/stages';
-import { type OrdersScope, ROUTES, type RouteDefinition, type RouteId } from '#routes';
+import {
+  GATEWAY_PROBLEMS,
+  type OrdersScope,
+  ROUTES,
+  type RouteDefinition,
+  type RouteId,
+} from '#routes';
 import { ServiceDashboards } from '../constructs/dashboards.ts';
 import { acknowledgeNag } from '../constructs/nag.ts';
 import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constructs/oauth.ts';
 import { OrdersFunction } from '../constructs/orders-function.ts';
-
-/** API Gateway's own error responses and the problem code each answers with. */
-const GATEWAY_PROBLEMS: ReadonlyArray<readonly [ResponseType, string, string?]> = [
-  [ResponseType.UNAUTHORIZED, 'UNAUTHORIZED'],
-  [ResponseType.ACCESS_DENIED, 'FORBIDDEN'],
-  [ResponseType.INVALID_API_KEY, 'FORBIDDEN'],
-  // With no IAM-authorized methods, this is what an unknown route or method gets: say 404, not 403.
-  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 'ROUTE_NOT_FOUND', '404'],
-  [ResponseType.RESOURCE_NOT_FOUND, 'ROUTE_NOT_FOUND'],
-  [ResponseType.THROTTLED, 'THROTTLED'],
-  [ResponseType.QUOTA_EXCEEDED, 'QUOTA_EXCEEDED'],
-  [ResponseType.REQUEST_TOO_LARGE, 'PAYLOAD_TOO_LARGE'],
-  [ResponseType.BAD_REQUEST_PARAMETERS, 'VALIDATION_FAILED'],
-  [ResponseType.BAD_REQUEST_BODY, 'VALIDATION_FAILED'],
-  [ResponseType.WAF_FILTERED, 'FORBIDDEN'],
-  [ResponseType.DEFAULT_4XX, 'BAD_REQUEST'],
-  [ResponseType.DEFAULT_5XX, 'INTERNAL'],
-];
 
 /** The data resources the API's functions use. {@link DataStack} provides them. */
 export interface OrdersData {
@@ -223,11 +211,11 @@ export class ApiStack extends Stack {
     }
 
     // API Gateway's own rejections (no token, bad key, throttled, over quota, too large, no such
-    // route) answer in the same problem shape as the handlers, never `{"message": ...}`.
-    for (const [type, code, statusCode] of GATEWAY_PROBLEMS) {
-      this.api.addGatewayResponse(`${type.responseType}Response`, {
-        type,
-        ...(statusCode ? { statusCode } : {}),
+    // route, timeout) answer in the same problem shape as the handlers, never `{"message": ...}`.
+    for (const { type, code, statusCode } of GATEWAY_PROBLEMS) {
+      this.api.addGatewayResponse(`${type}Response`, {
+        type: ResponseType.of(type),
+        ...(statusCode ? { statusCode: String(statusCode) } : {}),
         templates: {
           'application/json': `{"error":{"code":"${code}","message":$context.error.messageString,"details":[]}}`,
         },

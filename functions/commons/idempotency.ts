@@ -21,11 +21,11 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { dynamoDbClient } from '#clients/dynamodb';
 import { env } from './env.ts';
 import { httpErrors } from './errors.ts';
+import { REPLAY_HEADER } from './headers.ts';
 import { answerWithoutHandler, type HttpResult } from './http.ts';
 import { logger, metrics } from './powertools.ts';
 
-/** Header a replayed response carries, so clients can tell a replay from a first execution. */
-export const REPLAY_HEADER = 'idempotent-replayed';
+export { REPLAY_HEADER };
 
 /**
  * What a client that meets a request still in progress is told to wait. A create takes well under

@@ -98,16 +98,26 @@ export const OrderSchema = described(
   'An order',
 );
 
+/**
+ * A whole number sent as query text: decimal digits, then the bounds. Documented as the integer
+ * it is parsed to (query parameters are text on the wire; OpenAPI describes their value).
+ */
+const queryInteger = (min: number, max: number, description: string) =>
+  described(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,16}$/, `Must be a whole number from ${min} to ${max}`)),
+      z.pipe(z.transform(Number), integer(min, max, description)),
+    ),
+    description,
+  );
+
 export const ListOrdersQuerySchema = z.strictObject({
   customerId: CustomerIdSchema,
   limit: z.optional(
-    z.pipe(
-      text(
-        /^\d{1,3}$/,
-        `Must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
-        `Page size, 1–${MAX_PAGE_SIZE}; defaults to ${DEFAULT_PAGE_SIZE}`,
-      ),
-      z.pipe(z.transform(Number), z.int().check(z.minimum(1), z.maximum(MAX_PAGE_SIZE))),
+    queryInteger(
+      1,
+      MAX_PAGE_SIZE,
+      `Page size, 1–${MAX_PAGE_SIZE}; defaults to ${DEFAULT_PAGE_SIZE}`,
     ),
   ),
   cursor: z.optional(

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { REPLAY_HEADER } from '../commons/headers.ts';
 import {
   CancelOrderRequestSchema,
   CreateOrderRequestSchema,
@@ -11,7 +12,15 @@ import {
   OrderSchema,
   ProblemSchema,
 } from '../commons/schemas.ts';
-import { ROUTES, type RouteDefinition, type RouteId } from '../routes.ts';
+import {
+  GATEWAY_PROBLEMS,
+  gatewayProblemReaches,
+  HANDLER_PROBLEMS,
+  type ProblemTable,
+  ROUTES,
+  type RouteDefinition,
+  type RouteId,
+} from '../routes.ts';
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the handlers validate with and
@@ -25,19 +34,29 @@ import { ROUTES, type RouteDefinition, type RouteId } from '../routes.ts';
 type JsonSchema = Record<string, unknown>;
 type Schema = z.ZodMiniType;
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
+/** What each status means to a client; the codes a route answers with follow in the document. */
+const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is not valid (see error.details)',
-  401: 'Missing or invalid bearer token',
-  403: 'Missing API key, or the token lacks the scope',
-  404: 'No such order',
-  409: 'The order is not in a state that allows this, or the same Idempotency-Key is in progress',
+  401: 'Missing, expired or invalid bearer token',
+  403: 'Missing or wrong API key, a token without the scope, or blocked by the firewall',
+  404: 'Not found: no such order, or no such route or method',
+  409: 'Conflicts with the current state',
   413: 'The body is larger than the limit',
   415: 'The body is not application/json',
-  422: 'The Idempotency-Key was used with a different body',
-  429: 'Throttled or over quota',
+  422: 'Understood but not processable',
+  429: 'Throttled or over quota; retry later',
   500: 'Unexpected error (no internals are returned)',
-  503: 'A dependency is unavailable; retry later',
+  502: 'The function failed (no internals are returned)',
+  503: 'A dependency is unavailable, or a fault was injected; retry later',
+  504: 'The function did not answer within 29 s; the request may have taken effect',
 };
+
+/** An OpenAPI link: a later request that takes its parameters from this response. */
+interface Link {
+  readonly operationId: RouteId;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly description: string;
+}
 
 interface Operation {
   readonly params?: z.ZodMiniObject;
@@ -50,22 +69,69 @@ interface Operation {
     readonly status: number;
     readonly description: string;
     readonly schema: Schema;
+    /** Response headers, by name: whether every such response carries it, and what it is. */
+    readonly headers?: Readonly<
+      Record<string, { readonly required: boolean; readonly description: string }>
+    >;
+    readonly links?: Readonly<Record<string, Link>>;
   };
-  readonly errors: readonly number[];
+  /** Another body the route answers with, besides problems (health's own 503). */
+  readonly alternative?: {
+    readonly status: number;
+    readonly description: string;
+    readonly schema: Schema;
+  };
 }
 
-/** Per route: its request and responses. A Record, so a new route without docs fails to compile. */
+const orderIdFromBody = { orderId: '$response.body#/orderId' } as const;
+const GET_ORDER_LINK: Link = {
+  operationId: 'getOrder',
+  parameters: orderIdFromBody,
+  description: 'Read the order back',
+};
+const LIST_CUSTOMER_ORDERS_LINK: Link = {
+  operationId: 'listOrders',
+  parameters: { customerId: '$response.body#/customerId' },
+  description: "List the customer's orders",
+};
+const CANCEL_ORDER_LINK: Link = {
+  operationId: 'cancelOrder',
+  parameters: orderIdFromBody,
+  description: 'Cancel the order',
+};
+
+/** Per route: its request and success response. A Record, so a new route without docs fails to compile. */
 const OPERATIONS: Record<RouteId, Operation> = {
   createOrder: {
     headers: { 'Idempotency-Key': { schema: IdempotencyKeySchema, required: false } },
     body: { schema: CreateOrderRequestSchema, required: true },
-    success: { status: 201, description: 'The order was created', schema: OrderSchema },
-    errors: [400, 409, 413, 415, 422, 503],
+    success: {
+      status: 201,
+      description: 'The order was created (or, for a repeated Idempotency-Key, replayed)',
+      schema: OrderSchema,
+      headers: {
+        Location: { required: true, description: 'Path of the new order' },
+        [REPLAY_HEADER]: {
+          required: false,
+          description:
+            '`true` when this is the stored response of an earlier request with the same Idempotency-Key',
+        },
+      },
+      links: {
+        GetOrder: GET_ORDER_LINK,
+        CancelOrder: CANCEL_ORDER_LINK,
+        ListCustomerOrders: LIST_CUSTOMER_ORDERS_LINK,
+      },
+    },
   },
   getOrder: {
     params: OrderPathSchema,
-    success: { status: 200, description: 'The order', schema: OrderSchema },
-    errors: [400, 404],
+    success: {
+      status: 200,
+      description: 'The order',
+      schema: OrderSchema,
+      links: { CancelOrder: CANCEL_ORDER_LINK },
+    },
   },
   listOrders: {
     query: ListOrdersQuerySchema,
@@ -74,18 +140,48 @@ const OPERATIONS: Record<RouteId, Operation> = {
       description: "A page of the customer's orders",
       schema: OrderPageSchema,
     },
-    errors: [400],
   },
   cancelOrder: {
     params: OrderPathSchema,
     body: { schema: CancelOrderRequestSchema, required: false },
-    success: { status: 200, description: 'The cancelled order', schema: OrderSchema },
-    errors: [400, 404, 409, 413, 415],
+    success: {
+      status: 200,
+      description: 'The cancelled order',
+      schema: OrderSchema,
+      links: { GetOrder: GET_ORDER_LINK },
+    },
   },
   health: {
     success: { status: 200, description: 'The service and DynamoDB answer', schema: HealthSchema },
-    errors: [],
+    alternative: { status: 503, description: 'DynamoDB is unreachable', schema: HealthSchema },
   },
+};
+
+/**
+ * Every problem a route can answer with, by status: its own, those of the handler chain, and
+ * API Gateway's that reach it. Sorted, without duplicates.
+ */
+export const routeProblems = (route: RouteDefinition): Record<number, string[]> => {
+  const merged = new Map<number, Set<string>>();
+  const add = (table: ProblemTable) => {
+    for (const [status, codes] of Object.entries(table)) {
+      const set = merged.get(Number(status)) ?? new Set<string>();
+      for (const code of codes ?? []) set.add(code);
+      merged.set(Number(status), set);
+    }
+  };
+  add(route.problems);
+  add(HANDLER_PROBLEMS);
+  for (const problem of GATEWAY_PROBLEMS) {
+    if (!gatewayProblemReaches(problem, route)) continue;
+    add(Object.fromEntries(problem.statuses.map((status) => [status, [problem.code]])));
+  }
+  return Object.fromEntries(
+    [...merged.entries()]
+      .filter(([, codes]) => codes.size > 0)
+      .sort(([a], [b]) => a - b)
+      .map(([status, codes]) => [status, [...codes].sort()]),
+  );
 };
 
 /** Named components, by the side of the exchange they describe (defaults differ: input vs output). */
@@ -129,9 +225,13 @@ const schemaRef = (schema: Schema, io: 'input' | 'output'): JsonSchema => {
     : withoutDialect(z.toJSONSchema(schema, { target: 'openapi-3.0', io }) as JsonSchema);
 };
 
+/**
+ * Path and query parameters arrive as text; each is documented as the value it is parsed to
+ * (`limit` is an integer from 1 to 100, not a string of digits).
+ */
 const parameters = (location: 'path' | 'query', object: z.ZodMiniObject | undefined) => {
   if (!object) return [];
-  const json = z.toJSONSchema(object, { target: 'openapi-3.0', io: 'input' }) as {
+  const json = z.toJSONSchema(object, { target: 'openapi-3.0', io: 'output' }) as {
     properties: Record<string, JsonSchema>;
     required?: string[];
   };
@@ -146,12 +246,27 @@ const parameters = (location: 'path' | 'query', object: z.ZodMiniObject | undefi
 
 const jsonContent = (schema: JsonSchema) => ({ 'application/json': { schema } });
 
+/** The problem body, its `error.code` narrowed to the codes this response can carry. */
+const problemSchema = (codes: readonly string[]): JsonSchema => ({
+  allOf: [
+    { $ref: `${COMPONENT_REF}Problem` },
+    {
+      type: 'object',
+      properties: {
+        error: { type: 'object', properties: { code: { type: 'string', enum: [...codes] } } },
+      },
+    },
+  ],
+});
+
+const problemResponse = (status: number, codes: readonly string[]) => ({
+  description: `${STATUS_DESCRIPTIONS[status] ?? 'Error'}. Codes: ${codes.join(', ')}`,
+  content: jsonContent(problemSchema(codes)),
+});
+
 const pathOperation = (route: RouteDefinition) => {
   const operation = OPERATIONS[route.id];
-  const secured = route.auth.type === 'oauth';
-  const errors = [
-    ...new Set([...operation.errors, ...(secured ? [401, 403, 429] : []), 500]),
-  ].sort();
+  const { success, alternative } = operation;
   const headerParameters = Object.entries(operation.headers ?? {}).map(([name, header]) => {
     const schema = schemaRef(header.schema, 'input');
     return {
@@ -167,6 +282,51 @@ const pathOperation = (route: RouteDefinition) => {
     ...parameters('query', operation.query),
     ...headerParameters,
   ];
+  const responses: Record<string, unknown> = {
+    [success.status]: {
+      description: success.description,
+      ...(success.headers
+        ? {
+            headers: Object.fromEntries(
+              Object.entries(success.headers).map(([name, header]) => [
+                name,
+                {
+                  description: header.description,
+                  required: header.required,
+                  schema: { type: 'string' },
+                },
+              ]),
+            ),
+          }
+        : {}),
+      content: jsonContent(schemaRef(success.schema, 'output')),
+      ...(success.links
+        ? {
+            links: Object.fromEntries(
+              Object.entries(success.links).map(([name, link]) => [name, { ...link }]),
+            ),
+          }
+        : {}),
+    },
+  };
+  for (const [status, codes] of Object.entries(routeProblems(route))) {
+    const problem = problemResponse(Number(status), codes);
+    responses[status] =
+      alternative?.status === Number(status)
+        ? {
+            description: `${alternative.description}; or a problem (${codes.join(', ')})`,
+            content: jsonContent({
+              anyOf: [schemaRef(alternative.schema, 'output'), problemSchema(codes)],
+            }),
+          }
+        : problem;
+  }
+  if (alternative && responses[alternative.status] === undefined) {
+    responses[alternative.status] = {
+      description: alternative.description,
+      content: jsonContent(schemaRef(alternative.schema, 'output')),
+    };
+  }
   return {
     operationId: route.id,
     summary: route.summary,
@@ -184,29 +344,7 @@ const pathOperation = (route: RouteDefinition) => {
           },
         }
       : {}),
-    responses: {
-      [operation.success.status]: {
-        description: operation.success.description,
-        content: jsonContent(schemaRef(operation.success.schema, 'output')),
-      },
-      ...(route.id === 'health'
-        ? {
-            503: {
-              description: 'DynamoDB is unreachable',
-              content: jsonContent(schemaRef(HealthSchema, 'output')),
-            },
-          }
-        : {}),
-      ...Object.fromEntries(
-        errors.map((status) => [
-          status,
-          {
-            description: ERROR_DESCRIPTIONS[status] ?? 'Error',
-            content: jsonContent(schemaRef(ProblemSchema, 'output')),
-          },
-        ]),
-      ),
-    },
+    responses,
   };
 };
 

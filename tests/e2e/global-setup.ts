@@ -10,6 +10,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { ensureEmulatorInstalled } from '#local/emulator-install';
+import type { GatewayResponseSpec } from '#local/gateway-responses';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime';
 
 declare module 'vitest' {
@@ -25,6 +26,8 @@ declare module 'vitest' {
     e2eTarget: 'local' | 'deployed';
     /** The local dashboards page; null against a deployed stage (use the CloudWatch console). */
     dashboardUrl: string | null;
+    /** The served template's gateway responses; empty against a deployed stage. */
+    gatewayResponses: readonly GatewayResponseSpec[];
   }
 }
 
@@ -46,6 +49,7 @@ export default async function setup(
     project.provide('pricingUrl', null);
     project.provide('e2eTarget', 'deployed');
     project.provide('dashboardUrl', null);
+    project.provide('gatewayResponses', []);
     return undefined;
   }
 
@@ -63,5 +67,6 @@ export default async function setup(
   project.provide('pricingUrl', runtime.pricingUrl);
   project.provide('e2eTarget', 'local');
   project.provide('dashboardUrl', runtime.dashboardUrl);
+  project.provide('gatewayResponses', runtime.gatewayResponses);
   return () => runtime.stop();
 }

@@ -88,23 +88,3 @@ describe.runIf(local)('GET /openapi.json on the local runtime', () => {
     }
   });
 });
-
-describe.runIf(local)('requests API Gateway itself refuses', () => {
-  it('answers 404 ROUTE_NOT_FOUND for an unknown path, as the deployed gateway response does', async () => {
-    expectProblem(await call('/no-such-route'), 404, 'ROUTE_NOT_FOUND');
-  });
-
-  it('answers 405 METHOD_NOT_ALLOWED for an unknown method on a known path', async () => {
-    expectProblem(await call('/orders', { method: 'DELETE' }), 405, 'METHOD_NOT_ALLOWED');
-  });
-
-  it('answers 413 PAYLOAD_TOO_LARGE above the 10 MB API Gateway limit', async () => {
-    const body = JSON.stringify({ customerId: 'c', items: [], pad: 'x'.repeat(10 * 1024 * 1024) });
-
-    expectProblem(
-      await call('/orders', { body, headers: { 'content-type': 'application/json' } }),
-      413,
-      'PAYLOAD_TOO_LARGE',
-    );
-  });
-});

@@ -232,6 +232,7 @@ describe('ApiStack', () => {
       ['REQUEST_TOO_LARGE', 'PAYLOAD_TOO_LARGE'],
       ['MISSING_AUTHENTICATION_TOKEN', 'ROUTE_NOT_FOUND'],
       ['DEFAULT_5XX', 'INTERNAL'],
+      ['INTEGRATION_TIMEOUT', 'GATEWAY_TIMEOUT'],
     ])("answers API Gateway's own %s rejection with the problem body (%s)", (type, code) => {
       prod.api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,

@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_GATEWAY_DEFAULT_STATUS,
+  type GatewayResponseSpec,
+  readGatewayResponses,
+} from '#local/gateway-responses';
 import { type ApiRoute, listApiRoutes } from '#local/template';
+import { GATEWAY_PROBLEMS } from '#routes';
 import { synthesizeStage } from '../../../../cdk/synth.ts';
 import { buildOpenApiDocument } from '../../../../functions/openapi/document.ts';
 
@@ -9,10 +15,39 @@ import { buildOpenApiDocument } from '../../../../functions/openapi/document.ts'
  */
 describe('OpenAPI document against the synthesized API', () => {
   let deployed: ApiRoute[];
+  let gatewayResponses: GatewayResponseSpec[];
   const { paths } = buildOpenApiDocument();
 
   beforeAll(() => {
-    deployed = listApiRoutes(synthesizeStage('prod', { bundle: false }).stacks);
+    const { stacks } = synthesizeStage('prod', { bundle: false });
+    deployed = listApiRoutes(stacks);
+    gatewayResponses = readGatewayResponses(stacks);
+  });
+
+  it("documents each gateway response's code with the status API Gateway answers it with", () => {
+    expect(gatewayResponses.map((spec) => spec.responseType).sort()).toEqual(
+      GATEWAY_PROBLEMS.map((problem) => problem.type).sort(),
+    );
+    for (const spec of gatewayResponses) {
+      const code = /"code":"([A-Z_]+)"/.exec(spec.templates['application/json'] ?? '')?.[1];
+      const status = spec.statusCode ?? API_GATEWAY_DEFAULT_STATUS[spec.responseType];
+      const documented = GATEWAY_PROBLEMS.find((problem) => problem.type === spec.responseType);
+
+      expect(documented?.code, spec.responseType).toBe(code);
+      // The two defaults keep the status of what they stand in for; every other type has one.
+      if (status !== undefined) expect(documented?.statuses, spec.responseType).toEqual([status]);
+      for (const documentedStatus of documented?.statuses ?? []) {
+        const operations = Object.values(paths).flatMap((item) => Object.values(item ?? {}));
+        expect(
+          operations.some((operation) =>
+            (
+              operation.responses[documentedStatus] as { description?: string } | undefined
+            )?.description?.includes(code ?? '?'),
+          ),
+          `${spec.responseType} ${documentedStatus} ${code}`,
+        ).toBe(true);
+      }
+    }
   });
 
   it('documents exactly the methods the API stack deploys', () => {
