@@ -37,6 +37,10 @@ export default defineConfig({
           env,
           include: ['tests/e2e/**/*.test.ts'],
           globalSetup: ['tests/e2e/global-setup.ts'],
+          // One file at a time: the local runtime serves every route from one process with shared
+          // Powertools singletons, so overlapping files would mix the metric dimensions and log
+          // keys that the dashboard test reads (docs/local-runtime.md, known limits).
+          fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 180_000,
         },
