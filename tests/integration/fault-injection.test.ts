@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
 import { createLambdaContext } from '#local/lambda-context';
+import { logger } from '#powertools';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { handler as getOrder } from '../../functions/orders/get-order.ts';
 
@@ -66,10 +67,14 @@ describe('fault injection through the SSM parameter', () => {
       vi.spyOn(process.stdout, 'write').mockImplementation(collect),
       vi.spyOn(process.stderr, 'write').mockImplementation(collect),
     ];
+    // At the level a deployed stage logs at least, whatever this run's POWERTOOLS_LOG_LEVEL.
+    const level = logger.getLevelName();
+    logger.setLogLevel('WARN');
     let result: Awaited<ReturnType<typeof get>>;
     try {
       result = await get();
     } finally {
+      logger.setLogLevel(level);
       for (const stream of streams) stream.mockRestore();
     }
 
