@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { getStageConfig, type StageName } from '#config/stages';
+import { REPO_ROOT } from './constructs/orders-function.ts';
 import { createOrdersService, type OrdersService } from './service.ts';
 
 /** The parts of a CloudFormation template the local runtime and the tests read. */
@@ -33,13 +36,16 @@ export interface StackTemplate {
 }
 
 /**
- * Context every App of this project starts with, so `cdk synth` and the in-memory synthesis of
+ * Context every App of this project starts with: the `context` of `cdk.json` (the feature flags,
+ * which the CLI passes to the app entry too), so `cdk synth` and the in-memory synthesis of
  * tests and the local runtime produce the same templates.
  */
-export const APP_CONTEXT: Readonly<Record<string, unknown>> = {
-  // Explicit (and the current behaviour): the Api stack imports the Data stack's exports.
-  '@aws-cdk/core:defaultCrossStackReferences': 'strong',
-};
+export const APP_CONTEXT: Readonly<Record<string, unknown>> =
+  (
+    JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+      readonly context?: Record<string, unknown>;
+    }
+  ).context ?? {};
 
 export interface BuildOptions {
   /**

@@ -58,6 +58,17 @@ const filterLines = (
   divert: (line: string) => boolean,
 ) => {
   const original = stream.write;
+  // A sink may write to the stream it is fed from (a diagnostic shown with console.error):
+  // what it writes goes straight out, or each line would be diverted to it again, forever.
+  let diverting = false;
+  const divertOnce = (line: string): boolean => {
+    diverting = true;
+    try {
+      return divert(line);
+    } finally {
+      diverting = false;
+    }
+  };
   const write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
     const text =
       typeof chunk === 'string'
@@ -65,9 +76,9 @@ const filterLines = (
         : chunk instanceof Uint8Array
           ? Buffer.from(chunk).toString('utf8')
           : undefined;
-    if (text === undefined || !mayMatch(text))
+    if (diverting || text === undefined || !mayMatch(text))
       return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    const kept = text.split('\n').filter((line) => !divert(line.trim()));
+    const kept = text.split('\n').filter((line) => !divertOnce(line.trim()));
     if (kept.every((line) => line.trim() === '')) {
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
       callback?.();

@@ -64,13 +64,44 @@ export const isEmulatorInstalled = async (): Promise<boolean> => {
   return stamp === (await requirementsHash());
 };
 
-const findPython = async (): Promise<string> => {
-  for (const candidate of [process.env.PYTHON, 'python3', 'python'].filter(Boolean) as string[]) {
-    const probe = await run(candidate, ['-c', 'import sys; print(sys.version_info >= (3, 11))']);
-    if (probe.code === 0 && probe.output.trim() === 'True') return candidate;
+/**
+ * Oldest Python the pinned tools install on: moto 5.2 and its botocore need 3.10, schemathesis
+ * (the contract test) 3.11.
+ */
+export const MIN_PYTHON = { major: 3, minor: 11 } as const;
+const MIN_PYTHON_TEXT = `${MIN_PYTHON.major}.${MIN_PYTHON.minor}`;
+
+/** `major.minor` of a Python executable, or undefined when it does not run. */
+export const pythonVersion = async (command: string): Promise<string | undefined> => {
+  const probe = await run(command, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']);
+  const version = probe.output.trim();
+  return probe.code === 0 && /^\d+\.\d+$/.test(version) ? version : undefined;
+};
+
+const isSupported = (version: string): boolean => {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > MIN_PYTHON.major || (major === MIN_PYTHON.major && minor >= MIN_PYTHON.minor);
+};
+
+/**
+ * The Python to create `.venv` with: `PYTHON` when set, else the first of python3 and python
+ * that is recent enough. Checked up front, because an older Python makes pip fail with a
+ * message that blames the package index.
+ */
+export const findPython = async (env: NodeJS.ProcessEnv = process.env): Promise<string> => {
+  const candidates = env.PYTHON ? [env.PYTHON] : ['python3', 'python'];
+  const tooOld: string[] = [];
+  for (const candidate of candidates) {
+    const version = await pythonVersion(candidate);
+    if (version === undefined) continue;
+    if (isSupported(version)) return candidate;
+    tooOld.push(`${candidate} is ${version}`);
   }
+  const fix = `install Python ${MIN_PYTHON_TEXT}+ (with its venv module) or point PYTHON at one (PYTHON=/path/to/python3.12 npm run emulator:install)`;
   throw new EmulatorInstallError(
-    'Python 3.11+ not found (moto and schemathesis need it): install it (e.g. apt-get install python3 python3-venv, or set PYTHON=/path/to/python3) and re-run npm run emulator:install',
+    tooOld.length > 0
+      ? `The emulator needs Python ${MIN_PYTHON_TEXT} or newer, but ${tooOld.join(', ')}: ${fix}`
+      : `Python ${MIN_PYTHON_TEXT}+ not found${env.PYTHON ? ` (PYTHON=${env.PYTHON} does not run)` : ''}: ${fix}`,
   );
 };
 
@@ -91,7 +122,14 @@ export const ensureEmulatorInstalled = async (
   const log = options.log ?? (() => undefined);
   const hash = await requirementsHash();
 
-  if (!existsSync(VENV_PYTHON)) {
+  if (existsSync(VENV_PYTHON)) {
+    const version = await pythonVersion(VENV_PYTHON);
+    if (version !== undefined && !isSupported(version)) {
+      throw new EmulatorInstallError(
+        `${VENV_DIR} was made with Python ${version}; the emulator needs ${MIN_PYTHON_TEXT} or newer: delete it (rm -rf .venv) and re-run npm run emulator:install with Python ${MIN_PYTHON_TEXT}+ (PYTHON=/path/to/python3.12 if it is not python3)`,
+      );
+    }
+  } else {
     const python = await findPython();
     log(`Creating ${VENV_DIR} with ${python}...`);
     const venv = await run(python, ['-m', 'venv', VENV_DIR]);

@@ -95,7 +95,9 @@ const synthInputsHash = async (stage: StageName): Promise<string> => {
     if (existsSync(join(REPO_ROOT, dir))) await walk(join(REPO_ROOT, dir));
   }
   files.push(
-    ...['package.json', 'package-lock.json', 'tsconfig.json'].map((name) => join(REPO_ROOT, name)),
+    ...['cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'].map((name) =>
+      join(REPO_ROOT, name),
+    ),
   );
   for (const file of files.sort()) {
     if (!existsSync(file)) continue;
@@ -108,7 +110,7 @@ const synthInputsHash = async (stage: StageName): Promise<string> => {
  * Synthesizes a stage in memory, without bundling, through the CDK app's own entry.
  *
  * Synthesis takes seconds, so the templates are cached in `.local/synth-cache`, keyed on a hash
- * of every file under `cdk/` and `functions/` plus package.json, package-lock.json and
+ * of every file under `cdk/` and `functions/` plus cdk.json, package.json, package-lock.json and
  * tsconfig.json: any change there synthesizes again. `LOCAL_SYNTH_CACHE=off` disables the cache.
  */
 export const synthesizeLocalStage = async (

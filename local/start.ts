@@ -1,7 +1,9 @@
 /**
  * `npm start`: the orders API, offline. Installs the emulator when needed, starts the local
- * runtime on PORT (default 3000) and prints what a person needs to call it. Ctrl-C stops
- * everything (HTTP servers, moto) and exits 0.
+ * runtime on PORT (default 3000) and prints what a person needs to call it. Ctrl-C, SIGINT or
+ * SIGTERM stops everything (HTTP servers, moto) and exits 0; so does the death of the parent.
+ * `npm start` execs this process in place of npm's shell, so a signal that npm forwards
+ * reaches it.
  *
  * Options: `--verbose` (or LOG_LEVEL=INFO|DEBUG) shows the handlers' Powertools logs.
  */
@@ -119,3 +121,9 @@ const shutdown = (signal: string): void => {
 };
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
+// Whoever started this process (npm, a process manager) may die without passing a signal on:
+// then nothing would be left to stop the API and the emulator, and the port would stay held.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown('parent process exited');
+}, 500).unref();

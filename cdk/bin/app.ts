@@ -11,8 +11,8 @@ import { APP_CONTEXT } from '../synth.ts';
  * - `stage=all` puts every stage in one assembly (what CI synthesizes, and a pipeline deploys):
  *   one process, and stages with the same bundling settings share their bundles.
  * - `validate=true` adds CDK's built-in CloudFormation validation (a WASM engine, ~4 s per
- *   synth, which reports its findings as warnings, never failing the synth). Off by default to
- *   keep synth fast; cdk-nag, which does fail the synth, always runs.
+ *   synth; with cdk.json's `validateAgainstDefaultRules` flag its findings fail the synth). Off
+ *   by default to keep synth fast; cdk-nag, which also fails the synth, always runs.
  */
 // The CLI's `-c` values, read once; the App that synthesizes is built with what they say.
 const cliContext = new App({ autoSynth: false }).node;

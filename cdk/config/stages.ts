@@ -178,14 +178,18 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
   },
 };
 
-/** Returns the config of a stage, or throws a one-line error naming the valid stages. */
+/** Returns the config of a stage, or throws a one-line error naming every valid `-c stage=`. */
 export const getStageConfig = (
   name: string | undefined,
   overrides?: { account?: string },
 ): StageConfig => {
   if (!name || !(STAGE_NAMES as readonly string[]).includes(name)) {
+    // `all` (every stage in one assembly) is resolved by the app entry before it gets here.
+    const choices = `-c stage=<${[...STAGE_NAMES, 'all'].join('|')}>`;
     throw new Error(
-      `Unknown stage '${name ?? ''}': pass -c stage=<${STAGE_NAMES.join('|')}>, e.g. npx cdk synth -c stage=dev`,
+      name
+        ? `Unknown stage '${name}': pass ${choices}, e.g. npx cdk synth -c stage=dev`
+        : `No stage given: pass ${choices}, e.g. npx cdk synth -c stage=dev`,
     );
   }
   const config = STAGES[name as StageName];

@@ -67,9 +67,24 @@ const literalFunctionEnv = (stacks: readonly StackTemplate[]): Record<string, st
   return env;
 };
 
+/**
+ * When setup fails, vitest reports "No test files found" before the error: print the error
+ * first, so that the reason is the first thing a reader sees.
+ */
 export default async function setup(
   project: TestProject,
 ): Promise<(() => Promise<void>) | undefined> {
+  try {
+    return await prepareTarget(project);
+  } catch (error) {
+    process.stderr.write(
+      `\nIntegration tests not run: ${error instanceof Error ? error.message : String(error)}\n\n`,
+    );
+    throw error;
+  }
+}
+
+const prepareTarget = async (project: TestProject): Promise<(() => Promise<void>) | undefined> => {
   const target = targetOf();
   const stage = (process.env.STAGE_UNDER_TEST ?? 'dev') as StageName;
   project.provide('testTarget', target);
@@ -123,14 +138,19 @@ export default async function setup(
       'TEST_TARGET=endpoint needs AWS_ENDPOINT_URL, e.g. AWS_ENDPOINT_URL=http://localhost:4566 for LocalStack',
     );
   }
-  const missing = RESOURCE_ENV.filter((name) => !process.env[name]);
+  const missing: string[] = RESOURCE_ENV.filter((name) => !process.env[name]);
+  // Against an emulator the SDK has no profile to find a region or credentials in.
+  const noProfile = target === 'endpoint' && !process.env.AWS_PROFILE;
+  if (noProfile && !process.env.AWS_REGION) missing.push('AWS_REGION');
+  if (noProfile && !process.env.AWS_ACCESS_KEY_ID)
+    missing.push('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY');
   if (missing.length > 0) {
     throw new Error(
-      `TEST_TARGET=${target} needs the stage's resource names: set ${missing.join(', ')} (from the Orders-${stage}-Data stack's resources or outputs)`,
+      `TEST_TARGET=${target} needs ${missing.join(', ')}: resource names from the Orders-${stage}-Data stack's outputs${noProfile ? ', any region and dummy credentials for an emulator' : ''} (docs/testing.md has the full command)`,
     );
   }
   const stacks = await synthesizeLocalStage(stage);
   setDefaults(literalFunctionEnv(stacks));
   project.provide('stacks', stacks);
   return undefined;
-}
+};

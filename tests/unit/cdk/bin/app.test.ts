@@ -31,7 +31,18 @@ describe('cdk/bin/app.ts', () => {
     // Assess
     expect(result.status).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toEqual([
-      "Unknown stage 'nope': pass -c stage=<dev|staging|prod>, e.g. npx cdk synth -c stage=dev",
+      "Unknown stage 'nope': pass -c stage=<dev|staging|prod|all>, e.g. npx cdk synth -c stage=dev",
+    ]);
+  });
+
+  it('exits non-zero with a one-line error listing every stage when none is given', () => {
+    // Act
+    const result = runApp({}, outdir);
+
+    // Assess
+    expect(result.status).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'No stage given: pass -c stage=<dev|staging|prod|all>, e.g. npx cdk synth -c stage=dev',
     ]);
   });
 

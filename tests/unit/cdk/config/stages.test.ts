@@ -7,12 +7,14 @@ describe('getStageConfig', () => {
     const act = () => getStageConfig('nope');
 
     // Assess
-    expect(act).toThrow(/^Unknown stage 'nope': pass -c stage=<dev\|staging\|prod>/);
+    expect(act).toThrow(/^Unknown stage 'nope': pass -c stage=<dev\|staging\|prod\|all>/);
     expect(() => getStageConfig('nope')).not.toThrow(/\n/);
   });
 
-  it('rejects a missing stage', () => {
-    expect(() => getStageConfig(undefined)).toThrow(/^Unknown stage ''/);
+  it.each([undefined, ''])('rejects a missing stage (%j), naming every valid value', (name) => {
+    expect(() => getStageConfig(name)).toThrow(
+      /^No stage given: pass -c stage=<dev\|staging\|prod\|all>, e\.g\. npx cdk synth -c stage=dev$/,
+    );
   });
 
   it('overrides only the account when one is passed', () => {

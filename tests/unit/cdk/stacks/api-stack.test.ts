@@ -247,7 +247,16 @@ describe('ApiStack', () => {
         StageName: 'dev',
         TracingEnabled: true,
         AccessLogSetting: {
-          DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] },
+          // The log group's ARN without the `:*` suffix (feature flag logGroupDestinationArnWithoutWildcard).
+          DestinationArn: {
+            'Fn::Join': [
+              '',
+              [
+                Match.stringLikeRegexp(':log-group:$'),
+                { Ref: Match.stringLikeRegexp('^AccessLogs') },
+              ],
+            ],
+          },
           Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
         },
         MethodSettings: Match.arrayWith([
