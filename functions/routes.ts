@@ -34,6 +34,8 @@ export interface RouteDefinition {
     readonly idempotencyTable?: boolean;
     readonly fulfilmentQueue?: boolean;
     readonly pricing?: boolean;
+    /** Reads SKUs from the catalog table (`dynamodb:BatchGetItem` only). */
+    readonly catalog?: boolean;
   };
 }
 
@@ -61,6 +63,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       idempotencyTable: true,
       fulfilmentQueue: true,
       pricing: true,
+      catalog: true,
     },
   },
   {

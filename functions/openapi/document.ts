@@ -6,6 +6,7 @@ import {
   IdempotencyKeySchema,
   LineItemSchema,
   ListOrdersQuerySchema,
+  OrderLineRequestSchema,
   OrderPageSchema,
   OrderPathSchema,
   OrderSchema,
@@ -30,10 +31,10 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or invalid bearer token',
   403: 'Missing API key, or the token lacks the scope',
   404: 'No such order',
-  409: 'The order is not in a state that allows this, or the same Idempotency-Key is in progress',
+  409: 'INVALID_STATE: the order is not in a state that allows this; IDEMPOTENCY_IN_PROGRESS: the same Idempotency-Key is in progress; PRICE_CHANGED (create): a unitPriceCents sent is not the catalog price, details carry the current ones',
   413: 'The body is larger than the limit',
   415: 'The body is not application/json',
-  422: 'The Idempotency-Key was used with a different body',
+  422: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with a different body; UNKNOWN_SKU: a SKU is not in the catalog, inactive, or has no price in the currency',
   429: 'Throttled or over quota',
   500: 'Unexpected error (no internals are returned)',
   503: 'A dependency is unavailable; retry later',
@@ -92,10 +93,11 @@ const OPERATIONS: Record<RouteId, Operation> = {
 const REQUEST_COMPONENTS = {
   CreateOrderRequest: CreateOrderRequestSchema,
   CancelOrderRequest: CancelOrderRequestSchema,
-  LineItem: LineItemSchema,
+  OrderLineRequest: OrderLineRequestSchema,
 } as const;
 const RESPONSE_COMPONENTS = {
   Order: OrderSchema,
+  LineItem: LineItemSchema,
   OrderPage: OrderPageSchema,
   Problem: ProblemSchema,
   Health: HealthSchema,
