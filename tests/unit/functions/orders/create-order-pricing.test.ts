@@ -1,7 +1,16 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from 'vitest';
 import { createLambdaContext } from '#local/lambda-context';
 import { logger, metrics } from '#powertools';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
@@ -45,8 +54,8 @@ const metricValues = (spy: { mock: { calls: unknown[][] } }, name: string): unkn
   spy.mock.calls.filter(([metric]) => metric === name).map(([, , value]) => value);
 
 describe('POST /orders when the pricing service misbehaves', () => {
-  let addMetric: ReturnType<typeof vi.spyOn<typeof metrics, 'addMetric'>>;
-  let warn: ReturnType<typeof vi.spyOn<typeof logger, 'warn'>>;
+  let addMetric: MockInstance<typeof metrics.addMetric>;
+  let warn: MockInstance<typeof logger.warn>;
 
   beforeEach(() => {
     ddb.on(BatchGetCommand).resolves({
