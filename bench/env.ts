@@ -16,7 +16,7 @@ const FUNCTION_ENV: Readonly<Record<EnvName, string>> = {
   [ENV.pricingMaxRetries]: '0',
   [ENV.pricingBreakerFailureThreshold]: '5',
   [ENV.pricingBreakerOpenMs]: '30000',
-  [ENV.catalogTable]: 'bench-catalog',
+  [ENV.catalogTable]: 'bench-catalog', // CATALOG_TABLE in fixtures.ts
   [ENV.faultParameterName]: '/bench/fault-injection',
   [ENV.faultInjectionAllowed]: 'false',
   [ENV.faultCacheSeconds]: '60',
