@@ -40,7 +40,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   // warn here, and `npm run preflight` fails on the same list.
   for (const placeholder of findPlaceholders(config)) {
     Annotations.of(api).addWarningV2(
-      `orders:placeholder:${placeholder.path}`,
+      // CDK parses `[...]` in a warning's id as its acknowledgement marker: index with dots.
+      `orders:placeholder:${placeholder.path.replace(/\[(\d+)\]/g, '.$1')}`,
       describePlaceholder(config, placeholder),
     );
   }

@@ -82,6 +82,12 @@ describe('cdk synth with placeholders', () => {
     annotations.hasNoError('*', Match.anyValue());
   });
 
+  it('gives each warning an id it can be acknowledged by, indexes written with dots', () => {
+    const [cors] = synth(STAGES.prod).findWarning('*', Match.stringLikeRegexp('corsAllowOrigins'));
+
+    expect(cors?.entry.data).toMatch(/\[ack: orders:placeholder:api\.corsAllowOrigins\.0\]$/);
+  });
+
   it('warns about nothing when the config is real', () => {
     synth(ready(STAGES.prod)).hasNoWarning('*', Match.stringLikeRegexp('placeholder'));
   });
