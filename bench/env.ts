@@ -14,6 +14,9 @@ const FUNCTION_ENV: Readonly<Record<EnvName, string>> = {
   [ENV.pricingUrl]: 'https://pricing.bench.invalid',
   [ENV.pricingTimeoutMs]: '1000',
   [ENV.pricingMaxRetries]: '0',
+  [ENV.pricingBreakerFailureThreshold]: '5',
+  [ENV.pricingBreakerOpenMs]: '30000',
+  [ENV.catalogTable]: 'bench-catalog', // CATALOG_TABLE in fixtures.ts
   [ENV.faultParameterName]: '/bench/fault-injection',
   [ENV.faultInjectionAllowed]: 'false',
   [ENV.faultCacheSeconds]: '60',

@@ -13,6 +13,16 @@ const ITEMS = [
 ];
 const SUBTOTAL_CENTS = ITEMS.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
 
+/** The catalog table's entries for {@link ITEMS}: the prices the order asserts are current. */
+export const CATALOG_ITEMS = ITEMS.map(({ sku, unitPriceCents }) => ({
+  sku,
+  active: true,
+  prices: { EUR: unitPriceCents },
+}));
+
+/** Catalog table name of the benchmark environment (see env.ts). */
+export const CATALOG_TABLE = 'bench-catalog';
+
 /** The pricing service's answer for {@link ITEMS}: consistent, so no fallback is taken. */
 export const PRICING_QUOTE = {
   subtotalCents: SUBTOTAL_CENTS,

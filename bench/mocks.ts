@@ -8,6 +8,7 @@ import {
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -17,7 +18,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PRICING_QUOTE, storedOrder } from './fixtures.ts';
+import { CATALOG_ITEMS, CATALOG_TABLE, PRICING_QUOTE, storedOrder } from './fixtures.ts';
 
 /** SDK calls and fetches made so far, by `Client.Command` name. */
 export type CallCounts = Record<string, number>;
@@ -48,6 +49,8 @@ export const installMocks = (): InstalledMocks => {
     .resolves({})
     .on(QueryCommand)
     .resolves({ Items: page, Count: page.length })
+    .on(BatchGetCommand)
+    .resolves({ Responses: { [CATALOG_TABLE]: CATALOG_ITEMS } })
     .on(UpdateCommand)
     .resolves({ Attributes: { ...order, status: 'CANCELLED', cancelledAt: order.updatedAt } });
   // The idempotency persistence layer talks to DynamoDB without the document client.

@@ -50,6 +50,8 @@ export interface BenchResults {
     readonly requestAblation: readonly AblationRow[];
     /** One mocked DocumentClient call alone: the mock's own cost per SDK call. */
     readonly mockCall: RequestStats;
+    /** createOrder's catalog step alone: one mocked BatchGetItem and pricing the lines. */
+    readonly catalogRead: RequestStats;
     readonly baselineInTracedProcess?: RequestStats;
   };
   readonly targets: readonly TargetCheck[];
@@ -309,6 +311,11 @@ export const renderMarkdown = (results: BenchResults): string => {
   const mockCall = diagnostics.mockCall;
   out.push(
     `\nOne mocked SDK call alone (aws-sdk-client-mock, no handler) costs mean ${ms(mockCall.meanMs, 3)} ms, p50 ${ms(mockCall.p50Ms, 3)} ms: routes making more mocked calls than the baseline's one carry that much per extra call (and createOrder a stubbed fetch) in their figures.`,
+  );
+  const catalogRead = diagnostics.catalogRead;
+  const base = results.requests[0]?.baseline;
+  out.push(
+    `\nCreating an order now reads the catalog first (server-owned prices): one BatchGetItem for all its SKUs. That step alone, with the handler's code and the same mock: mean ${ms(catalogRead.meanMs, 3)} ms, p50 ${ms(catalogRead.p50Ms, 3)} ms${base ? `, beside the baseline's whole GetItem request at p50 ${ms(base.p50Ms, 3)} ms` : ''}; it is part of createOrder's figures above. Deployed, it adds one DynamoDB round trip per order (single-digit milliseconds in-region), which a mock cannot show.`,
   );
   if (diagnostics.baselineInTracedProcess) {
     const traced = diagnostics.baselineInTracedProcess;

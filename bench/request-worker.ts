@@ -6,7 +6,7 @@
  * times them with tinybench and sends the statistics back over IPC.
  *
  * argv: `<target>[,<target>…] <iterations> <warmupIterations>`, a target being `baseline`,
- * `mockCall` (calibration) or a route id. Targets share the process: load order matters (a handler that loads Tracer turns on
+ * `mockCall` (calibration), `catalogRead` (createOrder's catalog step alone) or a route id. Targets share the process: load order matters (a handler that loads Tracer turns on
  * X-Ray's async hooks for everything after it), which is why the parent runs the baseline alone.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,7 +22,7 @@ import type { RequestStats, WorkerMessage } from './request.ts';
 import { runWorker } from './worker-ipc.ts';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-type Target = RouteId | 'baseline' | 'mockCall';
+type Target = RouteId | 'baseline' | 'mockCall' | 'catalogRead';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -47,8 +47,31 @@ const mockCallHandler = async (): Promise<Handler> => {
   };
 };
 
+/**
+ * createOrder's catalog step alone, with the handler's own code: one BatchGetItem for the
+ * order's SKUs (mocked) and pricing the lines from the answer. What creating an order now pays
+ * for server-owned prices, beside the baseline's one GetItem.
+ */
+const catalogReadHandler = async (): Promise<Handler> => {
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+  const { CatalogRepository, priceFromCatalog } = await import('#commons/catalog');
+  const { CATALOG_ITEMS, CATALOG_TABLE } = await import('./fixtures.ts');
+  const catalog = new CatalogRepository(
+    DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    CATALOG_TABLE,
+  );
+  const lines = CATALOG_ITEMS.map(({ sku }) => ({ sku, quantity: 1 }));
+  return async () => {
+    const entries = await catalog.getMany(lines.map(({ sku }) => sku));
+    priceFromCatalog('EUR', lines, entries);
+    return { statusCode: 200, body: '' };
+  };
+};
+
 const loadHandler = async (target: Target): Promise<Handler> => {
   if (target === 'mockCall') return mockCallHandler();
+  if (target === 'catalogRead') return catalogReadHandler();
   const module = (await import(pathToFileURL(entryOf(target)).href)) as { handler?: unknown };
   if (typeof module.handler !== 'function')
     throw new Error(`${entryOf(target)} exports no handler`);
@@ -87,7 +110,8 @@ const main = async (): Promise<WorkerMessage> => {
   const callsPerRequest = new Map<Target, CallCounts>();
   for (const [target, handler] of handlers) {
     // Prepared outside the timed call, as the runtime prepares them outside the handler.
-    const eventFor = () => apiEvent(target === 'mockCall' ? 'baseline' : target);
+    const eventFor = () =>
+      apiEvent(target === 'mockCall' || target === 'catalogRead' ? 'baseline' : target);
     let event = eventFor();
     let context = createLambdaContext(`bench-${target}`);
     const before = mocks.calls();

@@ -112,13 +112,14 @@ const main = async () => {
 
   const requestEnv = { ...lambdaEnvironment('bench'), LAMBDA_TASK_ROOT: repoRoot };
   progress(`per request: ${ITERATIONS} iterations per handler`);
-  const [baseline, mockCall] = await measureRequests(
-    ['baseline', 'mockCall'],
+  const [baseline, mockCall, catalogRead] = await measureRequests(
+    ['baseline', 'mockCall', 'catalogRead'],
     requestEnv,
     ITERATIONS,
     WARMUP,
   );
-  if (!baseline || !mockCall) throw new Error('The baseline produced no statistics');
+  if (!baseline || !mockCall || !catalogRead)
+    throw new Error('The baseline produced no statistics');
   const requests: RequestComparison[] = [];
   let baselineInTracedProcess: RequestStats | undefined;
   for (const route of ROUTES) {
@@ -250,6 +251,7 @@ const main = async () => {
       initByPackage,
       requestAblation,
       mockCall,
+      catalogRead,
       ...(baselineInTracedProcess ? { baselineInTracedProcess } : {}),
     },
     targets,

@@ -1,5 +1,6 @@
-import { Tags } from 'aws-cdk-lib';
+import { Annotations, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { describePlaceholder, findPlaceholders } from '#config/placeholders';
 import type { StageConfig } from '#config/stages';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
@@ -34,6 +35,15 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   for (const stack of [data, api]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
+  }
+  // Stand-in values synthesize (offline synth of every stage must work) but must not deploy:
+  // warn here, and `npm run preflight` fails on the same list.
+  for (const placeholder of findPlaceholders(config)) {
+    Annotations.of(api).addWarningV2(
+      // CDK parses `[...]` in a warning's id as its acknowledgement marker: index with dots.
+      `orders:placeholder:${placeholder.path.replace(/\[(\d+)\]/g, '.$1')}`,
+      describePlaceholder(config, placeholder),
+    );
   }
   return { data, api };
 };

@@ -45,6 +45,8 @@ export interface RouteDefinition {
     readonly idempotencyTable?: boolean;
     readonly fulfilmentQueue?: boolean;
     readonly pricing?: boolean;
+    /** Reads SKUs from the catalog table (`dynamodb:BatchGetItem` only). */
+    readonly catalog?: boolean;
   };
 }
 
@@ -69,10 +71,10 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: { type: 'oauth', scopes: ['orders.write'] },
     problems: {
       400: ['MALFORMED_JSON'],
-      409: ['IDEMPOTENCY_IN_PROGRESS'],
+      409: ['IDEMPOTENCY_IN_PROGRESS', 'PRICE_CHANGED'],
       413: ['PAYLOAD_TOO_LARGE'],
       415: ['UNSUPPORTED_MEDIA_TYPE'],
-      422: ['IDEMPOTENCY_KEY_REUSED'],
+      422: ['IDEMPOTENCY_KEY_REUSED', 'UNKNOWN_SKU'],
     },
     access: {
       // GetItem: a retry whose first attempt committed but did not save its response reads the order.
@@ -80,6 +82,7 @@ export const ROUTES: readonly RouteDefinition[] = [
       idempotencyTable: true,
       fulfilmentQueue: true,
       pricing: true,
+      catalog: true,
     },
   },
   {

@@ -1,10 +1,13 @@
 /**
- * The pricing dependency, stubbed on its own port: `POST /quote` prices a basket the way the
- * create-order handler expects. Latency and an error rate are configurable at start and at
- * run time (`POST /__config`), so the handler's timeout, retries and fallback can be exercised.
+ * The pricing dependency, stubbed on its own port: `POST /quote` receives the order's lines at
+ * catalog prices (the create-order handler reads them from the catalog table) and answers the
+ * promotion it applies. Latency, an error rate and a contradicting mode are configurable at start
+ * and at run time (`POST /__config`), so the handler's timeout, retries, circuit breaker and
+ * catalog fallback can be exercised.
  *
- * Pricing rule: subtotal = Σ quantity × unitPriceCents; 5 % discount (rounded down to the cent)
- * when the subtotal is at least 10 000 cents; total = subtotal − discount.
+ * Promotion: subtotal = Σ quantity × unitPriceCents; 5 % off (rounded down to the cent) when the
+ * subtotal is at least 10 000 cents; total = subtotal − discount. With `contradictCatalog`, the
+ * quote's subtotal is one cent below the catalog's, as if priced from a stale price list.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +18,8 @@ export interface PricingStubConfig {
   readonly latencyMs: number;
   /** Share of quotes answered 503, from 0 to 1. @default 0 */
   readonly errorRate: number;
+  /** Answer quotes whose subtotal disagrees with the catalog prices sent. @default false */
+  readonly contradictCatalog: boolean;
 }
 
 export interface PricingStub {
@@ -83,7 +88,8 @@ const problem = (code: string, message: string) => ({ error: { code, message, de
 
 const validConfigPatch = (patch: unknown): Partial<PricingStubConfig> | undefined => {
   if (typeof patch !== 'object' || patch === null) return undefined;
-  const { latencyMs, errorRate } = patch as Record<string, unknown>;
+  const { latencyMs, errorRate, contradictCatalog } = patch as Record<string, unknown>;
+  if (contradictCatalog !== undefined && typeof contradictCatalog !== 'boolean') return undefined;
   if (
     latencyMs !== undefined &&
     !(typeof latencyMs === 'number' && latencyMs >= 0 && latencyMs <= 60_000)
@@ -97,6 +103,7 @@ const validConfigPatch = (patch: unknown): Partial<PricingStubConfig> | undefine
   return {
     ...(latencyMs !== undefined && { latencyMs }),
     ...(errorRate !== undefined && { errorRate }),
+    ...(contradictCatalog !== undefined && { contradictCatalog }),
   };
 };
 
@@ -105,13 +112,20 @@ export const startPricingStub = async (
   initial: Partial<PricingStubConfig> = {},
   options: { readonly port?: number } = {},
 ): Promise<PricingStub> => {
-  let config: PricingStubConfig = { latencyMs: 0, errorRate: 0, ...validConfigPatch(initial) };
+  let config: PricingStubConfig = {
+    latencyMs: 0,
+    errorRate: 0,
+    contradictCatalog: false,
+    ...validConfigPatch(initial),
+  };
   let served = 0;
   let failed = 0;
   const setConfig = (patch: Partial<PricingStubConfig>): PricingStubConfig => {
     const valid = validConfigPatch(patch);
     if (valid === undefined)
-      throw new Error('Pricing stub config: latencyMs must be 0..60000 and errorRate 0..1');
+      throw new Error(
+        'Pricing stub config: latencyMs must be 0..60000, errorRate 0..1, contradictCatalog a boolean',
+      );
     config = { ...config, ...valid };
     return config;
   };
@@ -127,7 +141,10 @@ export const startPricingStub = async (
           return send(
             response,
             400,
-            problem('VALIDATION_FAILED', 'latencyMs must be 0..60000 and errorRate 0..1'),
+            problem(
+              'VALIDATION_FAILED',
+              'latencyMs must be 0..60000, errorRate 0..1, contradictCatalog a boolean',
+            ),
           );
         }
         return send(response, 200, setConfig(patch));
@@ -158,6 +175,14 @@ export const startPricingStub = async (
         );
       }
       served++;
+      if (config.contradictCatalog && quote.subtotalCents > 0) {
+        const subtotalCents = quote.subtotalCents - 1;
+        return send(response, 200, {
+          subtotalCents,
+          discountCents: 0,
+          totalCents: subtotalCents,
+        });
+      }
       return send(response, 200, quote);
     })().catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, problem('INTERNAL_ERROR', String(error)));

@@ -19,6 +19,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { StageName } from '#config/stages';
 import { buildProxyEvent, createRouteMatcher, header } from './api-gateway.ts';
 import { createLocalTokenIssuer, type IssueTokenOptions, type LocalTokenIssuer } from './auth.ts';
+import { SAMPLE_CATALOG_FILE, seedLocalCatalog } from './catalog.ts';
 import { createLocalCloudWatch, tapLambdaLogs } from './cloudwatch.ts';
 import { readDashboards, startDashboardServer } from './dashboards.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
@@ -50,6 +51,11 @@ export interface LocalRuntimeOptions {
   readonly port?: number;
   /** Use this emulator instead of starting one (it is then left running on stop). */
   readonly emulatorEndpoint?: string;
+  /**
+   * Catalog file loaded into the stage's catalog table at start; `false` loads none.
+   * @default the sample catalog, ops/catalog/sample.json
+   */
+  readonly catalogFile?: string | false;
   /** Initial pricing stub behaviour; change it later with `POST {pricingUrl}/__config`. */
   readonly pricing?: Partial<PricingStubConfig>;
   /** Stage whose templates are served. @default 'dev' */
@@ -87,6 +93,8 @@ export interface LocalRuntime {
   readonly gatewayResponses: readonly GatewayResponseSpec[];
   readonly provisioned: ProvisionedStage;
   readonly pricing: PricingStub;
+  /** SKUs loaded into the catalog table at start. */
+  readonly catalogSkus: number;
   /** Mints another token from the local issuer (other scopes, client or expiry). */
   issueToken(options?: IssueTokenOptions): Promise<string>;
   stop(): Promise<void>;
@@ -219,6 +227,11 @@ export const startLocalRuntime = async (
     const emulatorEndpoint = emulator?.endpoint ?? (options.emulatorEndpoint as string);
 
     const provisioned = await provisionStage(emulatorEndpoint, stage, { stacks });
+    const catalogFile = options.catalogFile ?? SAMPLE_CATALOG_FILE;
+    const catalogSkus =
+      catalogFile === false
+        ? 0
+        : await seedLocalCatalog(emulatorEndpoint, provisioned, catalogFile);
     const functionEnv = Object.fromEntries(
       Object.entries(provisioned.functionEnv).filter(([name]) => !LOCALLY_OVERRIDDEN.has(name)),
     );
@@ -535,6 +548,7 @@ export const startLocalRuntime = async (
       gatewayResponses,
       provisioned,
       pricing,
+      catalogSkus,
       issueToken: (tokenOptions) => issuer.issueToken(tokenOptions),
       stop: stopAll,
     };

@@ -68,6 +68,7 @@ Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   API:          ${apiUrl}
   API key:      ${apiKey}
   token:        ${token}
+  catalog:      ${runtime.catalogSkus} SKUs from ops/catalog/sample.json (SKU-1, SKU-2, ...; load your own with AWS_ENDPOINT_URL=${emulatorEndpoint} npm run catalog:seed -- --stage ${runtime.stage} --file <json>)
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
   emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
   OpenAPI:      ${apiUrl}/openapi.json
@@ -84,7 +85,7 @@ Create an order:
     -H 'x-api-key: ${apiKey}' \\
     -H 'authorization: Bearer ${token}' \\
     -H "idempotency-key: $(uuidgen 2>/dev/null || date +%s%N)" \\
-    -d '{"customerId":"c-123","currency":"EUR","items":[{"sku":"SKU-1","quantity":2,"unitPriceCents":1250}]}'
+    -d '{"customerId":"c-123","currency":"EUR","items":[{"sku":"SKU-1","quantity":2,"unitPriceCents":1250},{"sku":"SKU-2","quantity":1}]}'
 
 Routes:
 ${runtime.routes

@@ -49,6 +49,13 @@ export interface PricingConfig {
   readonly timeoutMs: number;
   /** Retries after the first attempt. */
   readonly maxRetries: number;
+  /** Circuit breaker in front of the pricing dependency, per function instance. */
+  readonly breaker: {
+    /** Consecutive failed attempts that open the circuit. */
+    readonly failureThreshold: number;
+    /** Milliseconds the circuit stays open before one trial call is let through. */
+    readonly openMs: number;
+  };
 }
 
 export interface FaultInjectionConfig {
@@ -124,7 +131,12 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       storefront({ rateLimit: 20, burstLimit: 40 }, 50_000),
       reporting({ rateLimit: 5, burstLimit: 10 }, 10_000),
     ],
-    pricing: { url: 'https://pricing.dev.example.com', timeoutMs: 800, maxRetries: 2 },
+    pricing: {
+      url: 'https://pricing.dev.example.com',
+      timeoutMs: 800,
+      maxRetries: 2,
+      breaker: { failureThreshold: 5, openMs: 10_000 },
+    },
     faultInjection: { allowed: true, cacheSeconds: 5 },
     orders: { cancelledRetentionDays: 7, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
@@ -148,7 +160,12 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       storefront({ rateLimit: 100, burstLimit: 200 }, 500_000),
       reporting({ rateLimit: 20, burstLimit: 40 }, 50_000),
     ],
-    pricing: { url: 'https://pricing.staging.example.com', timeoutMs: 800, maxRetries: 2 },
+    pricing: {
+      url: 'https://pricing.staging.example.com',
+      timeoutMs: 800,
+      maxRetries: 2,
+      breaker: { failureThreshold: 5, openMs: 30_000 },
+    },
     faultInjection: { allowed: true, cacheSeconds: 30 },
     orders: { cancelledRetentionDays: 30, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
@@ -171,7 +188,12 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       storefront({ rateLimit: 500, burstLimit: 1000 }, 5_000_000),
       reporting({ rateLimit: 50, burstLimit: 100 }, 200_000),
     ],
-    pricing: { url: 'https://pricing.example.com', timeoutMs: 500, maxRetries: 2 },
+    pricing: {
+      url: 'https://pricing.example.com',
+      timeoutMs: 500,
+      maxRetries: 2,
+      breaker: { failureThreshold: 5, openMs: 30_000 },
+    },
     faultInjection: { allowed: false, cacheSeconds: 60 },
     orders: { cancelledRetentionDays: 365, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,

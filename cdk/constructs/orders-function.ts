@@ -168,6 +168,16 @@ export class OrdersFunction extends NodejsFunction {
     this.allow(TABLE_KEY_WRITE_ACTIONS, [key.keyArn]);
   }
 
+  /**
+   * Grants `dynamodb:BatchGetItem` on the catalog table only (and decrypting with its key), and
+   * sets `CATALOG_TABLE_NAME`.
+   */
+  public bindCatalogTable(table: ITable, key: IKey): void {
+    this.addEnvironment(ENV.catalogTable, table.tableName);
+    this.allow(['dynamodb:BatchGetItem'], [table.tableArn]);
+    this.allow(TABLE_KEY_READ_ACTIONS, [key.keyArn]);
+  }
+
   /** Grants `sqs:SendMessage` on the queue (and the key calls it needs), and sets its URL. */
   public bindFulfilmentQueue(queue: IQueue, key: IKey): void {
     this.addEnvironment(ENV.fulfilmentQueueUrl, queue.queueUrl);

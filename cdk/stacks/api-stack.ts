@@ -49,6 +49,8 @@ export interface OrdersData {
   readonly key: IKey;
   readonly ordersTable: ITable;
   readonly idempotencyTable: ITable;
+  /** SKUs and their prices; read by the routes whose `access.catalog` is set. */
+  readonly catalogTable: ITable;
   readonly fulfilmentQueue: IQueue;
   /**
    * Fault-injection settings; absent where the stage does not allow fault injection.
@@ -375,6 +377,8 @@ export class ApiStack extends Stack {
               [ENV.pricingUrl]: config.pricing.url,
               [ENV.pricingTimeoutMs]: String(config.pricing.timeoutMs),
               [ENV.pricingMaxRetries]: String(config.pricing.maxRetries),
+              [ENV.pricingBreakerFailureThreshold]: String(config.pricing.breaker.failureThreshold),
+              [ENV.pricingBreakerOpenMs]: String(config.pricing.breaker.openMs),
             }
           : {}),
       },
@@ -386,6 +390,7 @@ export class ApiStack extends Stack {
       fn.bindIdempotencyTable(data.idempotencyTable, data.key, config.orders.idempotencyTtlSeconds);
     }
     if (route.access.fulfilmentQueue) fn.bindFulfilmentQueue(data.fulfilmentQueue, data.key);
+    if (route.access.catalog) fn.bindCatalogTable(data.catalogTable, data.key);
     if (data.faultParameter) fn.bindFaultParameter(data.faultParameter);
     return fn;
   }

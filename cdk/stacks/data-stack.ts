@@ -25,14 +25,22 @@ export const faultParameterName = (config: StageConfig): string =>
   `/${config.appName}/${config.stage}/fault-injection`;
 
 /**
+ * Stage-scoped SSM name holding the catalog table's name, where `npm run catalog:seed` finds it.
+ */
+export const catalogTableParameterName = (config: StageConfig): string =>
+  `/${config.appName}/${config.stage}/catalog-table-name`;
+
+/**
  * Stateful resources, kept apart from the API so the API can be replaced freely: the customer
- * managed key, the orders and idempotency tables, the fulfilment queue and its DLQ, and (where the
+ * managed key, the orders, idempotency and catalog tables, the fulfilment queue and its DLQ, and (where the
  * stage allows it) the fault-injection parameter. Physical names are left to CloudFormation.
  */
 export class DataStack extends Stack {
   public readonly key: Key;
   public readonly ordersTable: Table;
   public readonly idempotencyTable: Table;
+  /** SKUs: `{ sku, name, active, prices: { EUR: cents, ... } }`, loaded by `npm run catalog:seed`. */
+  public readonly catalogTable: Table;
   public readonly fulfilmentQueue: Queue;
   public readonly fulfilmentDlq: Queue;
   /** Present only when `config.faultInjection.allowed`. */
@@ -74,6 +82,17 @@ export class DataStack extends Stack {
       ...tableDefaults,
       partitionKey: { name: 'id', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiration',
+    });
+
+    this.catalogTable = new Table(this, 'CatalogTable', {
+      ...tableDefaults,
+      partitionKey: { name: 'sku', type: AttributeType.STRING },
+    });
+    new StringParameter(this, 'CatalogTableNameParameter', {
+      // Operators' tools address it by this stage-scoped path, like the fault-injection one.
+      parameterName: catalogTableParameterName(config),
+      description: `${config.appName} ${config.stage}: name of the catalog table (npm run catalog:seed)`,
+      stringValue: this.catalogTable.tableName,
     });
 
     this.fulfilmentDlq = new Queue(this, 'FulfilmentDlq', {

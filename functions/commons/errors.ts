@@ -2,6 +2,10 @@
 export interface ProblemDetail {
   readonly path: string;
   readonly message: string;
+  /** The SKU the detail is about (catalog problems). */
+  readonly sku?: string;
+  /** `PRICE_CHANGED`: the catalog price of {@link sku} now, in cents. */
+  readonly currentUnitPriceCents?: number;
 }
 
 /** The JSON body of every error response: `{"error":{"code","message","details"}}`. */
@@ -75,6 +79,22 @@ export const httpErrors = {
         },
       ],
       { 'retry-after': String(retryAfterSeconds) },
+    ),
+  /** 422: SKUs the catalog does not sell (unknown, inactive, or without a price in the currency). */
+  unknownSku: (details: readonly ProblemDetail[]) =>
+    new HttpError(
+      422,
+      'UNKNOWN_SKU',
+      `${details.length === 1 ? 'A SKU is' : 'SKUs are'} not for sale: ${details.map((d) => d.sku).join(', ')}`,
+      details,
+    ),
+  /** 409: the prices the client showed the buyer are not the catalog's; details carry the current ones. */
+  priceChanged: (details: readonly ProblemDetail[]) =>
+    new HttpError(
+      409,
+      'PRICE_CHANGED',
+      'Prices changed since they were shown: confirm the current prices with the buyer and send them again',
+      details,
     ),
   serviceUnavailable: () =>
     new HttpError(

@@ -1,8 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod/mini';
-import type { Currency, LineItem } from './schemas.ts';
+import {
+  type BreakerState,
+  type CircuitBreaker,
+  createResilientHttpClient,
+  InvalidResponseError,
+} from './resilient-http.ts';
+import type { Currency, LineItem, PricingSource } from './schemas.ts';
 
-/** What the pricing dependency answers for `POST {url}/quote`. */
+/**
+ * What the pricing dependency answers for `POST {url}/quote`, given the order's lines at catalog
+ * prices: the promotion it applies, as a discount on the catalog subtotal.
+ */
 const QuoteSchema = z.object({
   subtotalCents: z.int().check(z.minimum(0)),
   discountCents: z.int().check(z.minimum(0)),
@@ -13,105 +21,93 @@ export interface Pricing {
   readonly subtotalCents: number;
   readonly discountCents: number;
   readonly totalCents: number;
-  readonly source: 'quote' | 'fallback';
-  /** Attempts made against the pricing service. */
+  /** `catalog`: the quote was not used (see `fallbackReason`); catalog prices, no discount. */
+  readonly source: PricingSource;
+  /** Attempts made against the pricing service (0 when the open circuit refused the call). */
   readonly attempts: number;
-  /** Why the fallback was used. */
+  /** Why catalog prices were used without a promotion. */
   readonly fallbackReason?: string;
+  /** True when the circuit breaker refused the call or a retry without trying it. */
+  readonly shortCircuited: boolean;
 }
 
 export interface PricingClientOptions {
   readonly baseUrl: string;
-  /** Per attempt. */
+  /** Deadline of one attempt, response body included. */
   readonly timeoutMs: number;
   /** Retries after the first attempt, for timeouts, network errors, 429 and 5xx. */
   readonly maxRetries: number;
   /** Base of the exponential backoff between attempts. @default 25 */
   readonly backoffBaseMs?: number;
+  /** Shared by every quote of this client, so an outage stops costing the retry budget. */
+  readonly breaker?: CircuitBreaker;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
 
-class RetryableError extends Error {}
-
-export const subtotalOf = (items: readonly LineItem[]): number =>
-  items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+export const subtotalOf = (lines: readonly LineItem[]): number =>
+  lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
 
 /**
- * Asks the pricing dependency for a discount, with a timeout per attempt, bounded retries with
- * jittered backoff, and a fallback (no discount) when it cannot answer. The service, not the
- * caller, computes the subtotal; a quote whose subtotal disagrees with it is not trusted.
+ * Asks the pricing dependency for the promotion on an order already priced from the catalog,
+ * through the shared resilient HTTP client (deadline covering the body, bounded retries,
+ * Retry-After, circuit breaker). When it cannot answer, or its quote contradicts the catalog (a
+ * subtotal computed from other prices, a discount above the subtotal, a total that does not add
+ * up), the order is priced from the catalog alone, with no discount. The client's prices play no
+ * part here.
  */
 export const createPricingClient = (options: PricingClientOptions) => {
-  // Looked up per call, not captured at load, so the runtime's fetch can be replaced in tests.
-  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const backoffBaseMs = options.backoffBaseMs ?? 25;
-  const quoteUrl = new URL(
-    'quote',
-    options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`,
-  );
-
-  const attempt = async (body: string, subtotalCents: number) => {
-    let response: Response;
-    try {
-      response = await doFetch(quoteUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-    } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      throw new RetryableError(name === 'TimeoutError' ? 'timeout' : `network error (${name})`);
-    }
-    if (response.status === 429 || response.status >= 500) {
-      throw new RetryableError(`status ${response.status}`);
-    }
-    if (!response.ok) throw new Error(`status ${response.status}`);
-    const quote = QuoteSchema.safeParse(await response.json().catch(() => undefined));
-    if (!quote.success) throw new Error('invalid quote');
-    const { discountCents, totalCents } = quote.data;
-    if (
-      quote.data.subtotalCents !== subtotalCents ||
-      discountCents > subtotalCents ||
-      totalCents !== subtotalCents - discountCents
-    ) {
-      throw new Error('inconsistent quote');
-    }
-    return discountCents;
-  };
+  const http = createResilientHttpClient({
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    ...(options.backoffBaseMs !== undefined && { backoffBaseMs: options.backoffBaseMs }),
+    ...(options.breaker && { breaker: options.breaker }),
+    ...(options.fetch && { fetch: options.fetch }),
+  });
 
   return {
-    async quote(currency: Currency, items: readonly LineItem[]): Promise<Pricing> {
-      const subtotalCents = subtotalOf(items);
-      const body = JSON.stringify({ currency, items });
-      for (let attempts = 1; ; attempts++) {
-        try {
-          const discountCents = await attempt(body, subtotalCents);
-          return {
-            subtotalCents,
-            discountCents,
-            totalCents: subtotalCents - discountCents,
-            source: 'quote',
-            attempts,
-          };
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          const last = attempts > options.maxRetries;
-          if (!(error instanceof RetryableError) || last) {
-            return {
-              subtotalCents,
-              discountCents: 0,
-              totalCents: subtotalCents,
-              source: 'fallback',
-              attempts,
-              fallbackReason: reason,
-            };
-          }
-          const backoff = backoffBaseMs * 2 ** (attempts - 1);
-          await sleep(backoff / 2 + Math.random() * (backoff / 2));
+    /** The breaker's state now (`closed` without a breaker). */
+    breakerState: (): BreakerState => http.breakerState(),
+
+    async quote(currency: Currency, lines: readonly LineItem[]): Promise<Pricing> {
+      const subtotalCents = subtotalOf(lines);
+      const result = await http.postJson('quote', { currency, items: lines }, (json) => {
+        const parsed = QuoteSchema.safeParse(json);
+        if (!parsed.success) throw new InvalidResponseError('not a quote');
+        const quote = parsed.data;
+        if (quote.subtotalCents !== subtotalCents) {
+          throw new InvalidResponseError(
+            `quote contradicts the catalog (subtotal ${quote.subtotalCents}, catalog ${subtotalCents})`,
+          );
         }
+        if (
+          quote.discountCents > subtotalCents ||
+          quote.totalCents !== subtotalCents - quote.discountCents
+        ) {
+          throw new InvalidResponseError('inconsistent quote (discount or total)');
+        }
+        return quote.discountCents;
+      });
+      if (result.ok) {
+        return {
+          subtotalCents,
+          discountCents: result.value,
+          totalCents: subtotalCents - result.value,
+          source: 'quote',
+          attempts: result.attempts,
+          shortCircuited: false,
+        };
       }
+      return {
+        subtotalCents,
+        discountCents: 0,
+        totalCents: subtotalCents,
+        source: 'catalog',
+        attempts: result.attempts,
+        fallbackReason: result.reason,
+        shortCircuited: result.shortCircuited,
+      };
     },
   };
 };

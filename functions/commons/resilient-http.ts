@@ -36,7 +36,8 @@ export class CircuitBreaker {
 
   constructor(private readonly options: CircuitBreakerOptions) {
     if (options.failureThreshold < 1) throw new Error('failureThreshold must be at least 1');
-    this.now = options.now ?? Date.now;
+    // Read per call, so a clock installed later (fake timers in tests) is the one used.
+    this.now = options.now ?? (() => Date.now());
   }
 
   /** The state as of now (an open circuit whose time is up reads as half-open). */

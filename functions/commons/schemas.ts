@@ -8,6 +8,7 @@ import './zod.ts';
 
 export const ORDER_STATUSES = ['PENDING', 'PROCESSING', 'FULFILLED', 'CANCELLED'] as const;
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
+export const PRICING_SOURCES = ['quote', 'catalog'] as const;
 
 export const MAX_LINE_ITEMS = 50;
 export const MAX_QUANTITY = 1000;
@@ -40,26 +41,61 @@ export const SkuSchema = text(
   'Stock keeping unit',
 );
 
-export const LineItemSchema = described(
+const unitPriceCents = (description: string) => integer(0, MAX_UNIT_PRICE_CENTS, description);
+
+/** A line as the client sends it: what to buy, and optionally the price it showed the buyer. */
+export const OrderLineRequestSchema = described(
   z.strictObject({
     sku: SkuSchema,
     quantity: integer(1, MAX_QUANTITY, `Units ordered, 1–${MAX_QUANTITY}`),
-    unitPriceCents: integer(
-      0,
-      MAX_UNIT_PRICE_CENTS,
-      'Price of one unit in the smallest currency unit (cents)',
+    unitPriceCents: z.optional(
+      unitPriceCents(
+        'Optional: the unit price (cents) the buyer was shown. The catalog price is always charged; when this differs from it the order is refused with 409 PRICE_CHANGED',
+      ),
+    ),
+  }),
+  'One line of a new order',
+);
+
+/** A line of a stored order, priced by the service from the catalog. */
+export const LineItemSchema = described(
+  z.object({
+    sku: SkuSchema,
+    quantity: integer(1, MAX_QUANTITY, `Units ordered, 1–${MAX_QUANTITY}`),
+    unitPriceCents: unitPriceCents(
+      'Catalog price of one unit in the smallest currency unit (cents)',
     ),
   }),
   'One line of an order',
 );
+
+/** Every SKU at most once per order: a repeated one is reported at each repetition. */
+const uniqueSkus = z.superRefine((items: readonly { sku: string }[], ctx) => {
+  const first = new Map<string, number>();
+  items.forEach((item, index) => {
+    const seen = first.get(item.sku);
+    if (seen === undefined) {
+      first.set(item.sku, index);
+      return;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      input: item.sku,
+      path: [index, 'sku'],
+      message: `Duplicate SKU ${item.sku} (also items.${seen}): give each SKU once, with the total quantity`,
+    });
+  });
+});
 
 export const CreateOrderRequestSchema = described(
   z.strictObject({
     customerId: CustomerIdSchema,
     currency: described(z._default(z.enum(CURRENCIES), 'EUR'), 'ISO 4217 code; defaults to EUR'),
     items: described(
-      z.array(LineItemSchema).check(z.minLength(1), z.maxLength(MAX_LINE_ITEMS)),
-      `1–${MAX_LINE_ITEMS} line items; totals are computed by the service`,
+      z
+        .array(OrderLineRequestSchema)
+        .check(z.minLength(1), z.maxLength(MAX_LINE_ITEMS), uniqueSkus),
+      `1–${MAX_LINE_ITEMS} line items, each SKU once; prices and totals are computed by the service from the catalog`,
     ),
   }),
   'A new order',
@@ -83,12 +119,15 @@ export const OrderSchema = described(
     status: z.enum(ORDER_STATUSES),
     currency: z.enum(CURRENCIES),
     items: z.array(LineItemSchema),
-    subtotalCents: described(z.int(), 'Σ quantity × unitPriceCents'),
-    discountCents: described(z.int(), 'Discount quoted by the pricing service (0 on fallback)'),
+    subtotalCents: described(z.int(), 'Σ quantity × unitPriceCents, at catalog prices'),
+    discountCents: described(
+      z.int(),
+      'Promotion applied by the pricing service (0 when priced from the catalog alone)',
+    ),
     totalCents: described(z.int(), 'subtotalCents − discountCents'),
     pricingSource: described(
-      z.enum(['quote', 'fallback']),
-      'fallback: the pricing service did not answer',
+      z.enum(PRICING_SOURCES),
+      'quote: the pricing service applied its promotions; catalog: it was slow, down or contradicted the catalog, so catalog prices were charged with no discount',
     ),
     createdAt: timestamp(),
     updatedAt: timestamp(),
@@ -151,7 +190,16 @@ export const ProblemSchema = described(
     error: z.object({
       code: described(z.string(), 'Stable, machine-readable code, e.g. VALIDATION_FAILED'),
       message: z.string(),
-      details: z.array(z.object({ path: z.string(), message: z.string() })),
+      details: z.array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          sku: z.optional(described(z.string(), 'The SKU this detail is about')),
+          currentUnitPriceCents: z.optional(
+            described(z.int(), 'PRICE_CHANGED: the catalog price of the SKU now, in cents'),
+          ),
+        }),
+      ),
     }),
   }),
   'Every error response has this body',
@@ -169,6 +217,8 @@ export const HealthSchema = described(
 );
 
 export type LineItem = z.infer<typeof LineItemSchema>;
+export type OrderLineRequest = z.infer<typeof OrderLineRequestSchema>;
+export type PricingSource = (typeof PRICING_SOURCES)[number];
 export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
 export type Order = z.infer<typeof OrderSchema>;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -7,6 +7,7 @@ import {
   IdempotencyKeySchema,
   LineItemSchema,
   ListOrdersQuerySchema,
+  OrderLineRequestSchema,
   OrderPageSchema,
   OrderPathSchema,
   OrderSchema,
@@ -188,10 +189,11 @@ export const routeProblems = (route: RouteDefinition): Record<number, string[]> 
 const REQUEST_COMPONENTS = {
   CreateOrderRequest: CreateOrderRequestSchema,
   CancelOrderRequest: CancelOrderRequestSchema,
-  LineItem: LineItemSchema,
+  OrderLineRequest: OrderLineRequestSchema,
 } as const;
 const RESPONSE_COMPONENTS = {
   Order: OrderSchema,
+  LineItem: LineItemSchema,
   OrderPage: OrderPageSchema,
   Problem: ProblemSchema,
   Health: HealthSchema,

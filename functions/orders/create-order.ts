@@ -3,21 +3,31 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { documentClient } from '#clients/dynamodb';
 import { sqsClient } from '#clients/sqs';
+import { CatalogRepository, CatalogUnavailableError, priceFromCatalog } from '#commons/catalog';
 import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
 import { idempotentRoute } from '#commons/idempotency';
 import { type OrderRecord, OrdersRepository, toOrder } from '#commons/orders-repository';
 import { createPricingClient } from '#commons/pricing';
+import { CircuitBreaker } from '#commons/resilient-http';
 import { CreateOrderRequestSchema } from '#commons/schemas';
 import { logger, metrics } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
 const queueUrl = env.fulfilmentQueueUrl();
+const catalog = new CatalogRepository(documentClient, env.catalogTable());
+// One breaker per execution environment: warm invocations share what earlier ones learned.
+const pricingBreaker = new CircuitBreaker({
+  failureThreshold: env.pricingBreakerFailureThreshold(),
+  openMs: env.pricingBreakerOpenMs(),
+  onStateChange: (from, to) => logger.warn('Pricing circuit breaker changed state', { from, to }),
+});
 const pricing = createPricingClient({
   baseUrl: env.pricingUrl(),
   timeoutMs: env.pricingTimeoutMs(),
   maxRetries: env.pricingMaxRetries(),
+  breaker: pricingBreaker,
 });
 
 /** The message the fulfilment worker consumes. */
@@ -34,8 +44,10 @@ const created = (order: OrderRecord) =>
   json(201, toOrder(order), { location: `/orders/${order.orderId}` });
 
 /**
- * POST /orders: prices the order (with fallback), stores it as PENDING and hands it to
- * fulfilment. If the hand-off fails the stored order is removed and the client gets a 503, so a
+ * POST /orders: prices the order from the catalog (one BatchGetItem; unknown SKUs are 422, a
+ * price the client showed that is no longer the catalog's is 409), asks the pricing service for
+ * its promotion (catalog prices without discount when it is slow, down or contradicts the
+ * catalog), stores the order as PENDING and hands it to fulfilment. If the hand-off fails the stored order is removed and the client gets a 503, so a
  * retry cannot leave an order that fulfilment never hears of.
  */
 export const handler = httpRoute(
@@ -50,13 +62,27 @@ export const handler = httpRoute(
     }),
   },
   async ({ body, idempotency }) => {
-    const price = await pricing.quote(body.currency, body.items);
-    if (price.source === 'fallback') {
-      logger.warn('Pricing unavailable, using list prices', {
+    let entries: Awaited<ReturnType<CatalogRepository['getMany']>>;
+    try {
+      entries = await catalog.getMany(body.items.map((item) => item.sku));
+    } catch (error) {
+      if (!(error instanceof CatalogUnavailableError)) throw error;
+      logger.error('Catalog read incomplete', { unprocessed: error.unprocessed });
+      throw httpErrors.serviceUnavailable();
+    }
+    const lines = priceFromCatalog(body.currency, body.items, entries);
+
+    const price = await pricing.quote(body.currency, lines);
+    const breakerState = pricing.breakerState();
+    metrics.addMetric('PricingCircuitOpen', MetricUnit.Count, breakerState === 'closed' ? 0 : 1);
+    if (price.source === 'catalog') {
+      logger.warn('Pricing quote not used: catalog prices, no promotion', {
         reason: price.fallbackReason,
         attempts: price.attempts,
+        breakerState,
       });
       metrics.addMetric('PricingFallback', MetricUnit.Count, 1);
+      if (price.shortCircuited) metrics.addMetric('PricingShortCircuited', MetricUnit.Count, 1);
     }
     if (price.attempts > 1)
       metrics.addMetric('PricingRetries', MetricUnit.Count, price.attempts - 1);
@@ -67,7 +93,7 @@ export const handler = httpRoute(
       customerId: body.customerId,
       status: 'PENDING',
       currency: body.currency,
-      items: body.items,
+      items: lines,
       subtotalCents: price.subtotalCents,
       discountCents: price.discountCents,
       totalCents: price.totalCents,

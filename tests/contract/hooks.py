@@ -20,6 +20,14 @@ EXPECTED_ANSWERS = {
         "a cursor must be the nextCursor of an earlier page of the same query; any other string "
         "of the documented length is refused, and the schema cannot list the cursors issued"
     ),
+    ("positive_data_acceptance", "createOrder", 422, "UNKNOWN_SKU"): (
+        "a SKU must be in the stage's catalog; the schema can say what a SKU looks like, not which "
+        "SKUs exist, so most generated SKUs are rightly unknown"
+    ),
+    ("positive_data_acceptance", "createOrder", 409, "PRICE_CHANGED"): (
+        "unitPriceCents asserts the price the buyer was shown; a generated price that is not the "
+        "catalog's is rightly refused with the current prices"
+    ),
     ("unsupported_method", "*", 404, "ROUTE_NOT_FOUND"): (
         "API Gateway answers a method a path does not have with its MISSING_AUTHENTICATION_TOKEN "
         "gateway response, which the API maps to 404 ROUTE_NOT_FOUND (no 405 with Allow); the "

@@ -90,7 +90,9 @@ export const expectProblem = (
 
 export const orderRequest = (
   customerId: string,
-  items = [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 1250 }],
+  items: readonly { sku: string; quantity: number; unitPriceCents?: number }[] = [
+    { sku: 'SKU-1', quantity: 2, unitPriceCents: 1250 },
+  ],
 ) => ({
   customerId,
   currency: 'EUR',

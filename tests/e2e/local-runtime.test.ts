@@ -20,6 +20,7 @@ const pricingUrl = inject('pricingUrl') ?? '';
 const configurePricing = async (config: {
   latencyMs?: number;
   errorRate?: number;
+  contradictCatalog?: boolean;
 }): Promise<void> => {
   const response = await fetch(`${pricingUrl}/__config`, {
     method: 'POST',
@@ -32,7 +33,7 @@ const configurePricing = async (config: {
 afterAll(cancelCreatedOrders);
 
 describe.runIf(local)('pricing through the local stub', () => {
-  afterEach(() => configurePricing({ latencyMs: 0, errorRate: 0 }));
+  afterEach(() => configurePricing({ latencyMs: 0, errorRate: 0, contradictCatalog: false }));
 
   it('prices an order from the quote, with 5% off from 10 000 cents', async () => {
     const response = await createOrder(
@@ -50,7 +51,23 @@ describe.runIf(local)('pricing through the local stub', () => {
     });
   });
 
-  it('still creates the order, priced by the fallback, when the pricing service fails', async () => {
+  it('charges catalog prices with no discount when the quote contradicts the catalog', async () => {
+    await configurePricing({ contradictCatalog: true });
+
+    const response = await createOrder(
+      orderRequest(uniqueCustomer('contradict'), [{ sku: 'SKU-BIG', quantity: 4 }]),
+    );
+
+    expect(response.status, response.text).toBe(201);
+    expect(response.json).toMatchObject({
+      pricingSource: 'catalog',
+      subtotalCents: 10_000,
+      discountCents: 0,
+      totalCents: 10_000,
+    });
+  });
+
+  it('still creates the order, at catalog prices, when the pricing service fails', async () => {
     await configurePricing({ errorRate: 1 });
 
     const response = await createOrder(
@@ -61,7 +78,7 @@ describe.runIf(local)('pricing through the local stub', () => {
 
     expect(response.status, response.text).toBe(201);
     expect(response.json).toMatchObject({
-      pricingSource: 'fallback',
+      pricingSource: 'catalog',
       subtotalCents: 10_000,
       discountCents: 0,
       totalCents: 10_000,

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
@@ -16,12 +21,16 @@ import { handler as createOrder } from '../../functions/orders/create-order.ts';
  */
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 1 }));
 const tableName = requireEnv(ENV.ordersTable);
+const catalogTable = requireEnv(ENV.catalogTable);
 const created: string[] = [];
+/** This run's own SKUs, so runs against a shared stage never touch its real catalog. */
+const SKU = `IT-${randomUUID().slice(0, 8)}`;
+const RETIRED_SKU = `${SKU}-OLD`;
 
 const order = (customerId: string, quantity = 1) => ({
   customerId,
   currency: 'EUR',
-  items: [{ sku: 'SKU-1', quantity, unitPriceCents: 1999 }],
+  items: [{ sku: SKU, quantity, unitPriceCents: 1999 }],
 });
 
 const post = async (body: unknown, idempotencyKey?: string, consumer = 'it-consumer') => {
@@ -51,7 +60,17 @@ const ordersOf = async (customerId: string) =>
     )
   ).Items ?? [];
 
-beforeAll(() => {
+beforeAll(async () => {
+  await client.send(
+    new BatchWriteCommand({
+      RequestItems: {
+        [catalogTable]: [
+          { PutRequest: { Item: { sku: SKU, active: true, prices: { EUR: 1999, USD: 2199 } } } },
+          { PutRequest: { Item: { sku: RETIRED_SKU, active: false, prices: { EUR: 5 } } } },
+        ],
+      },
+    }),
+  );
   // Pricing is not under test here: answer every quote with no discount.
   vi.stubGlobal(
     'fetch',
@@ -70,11 +89,54 @@ beforeAll(() => {
 
 afterAll(async () => {
   vi.unstubAllGlobals();
-  await Promise.all(
-    created.map((orderId) =>
+  await Promise.all([
+    ...created.map((orderId) =>
       client.send(new DeleteCommand({ TableName: tableName, Key: { orderId } })),
     ),
-  );
+    ...[SKU, RETIRED_SKU].map((sku) =>
+      client.send(new DeleteCommand({ TableName: catalogTable, Key: { sku } })),
+    ),
+  ]);
+});
+
+describe('POST /orders prices from the catalog table', () => {
+  it('stores the catalog price, read back from the table', async () => {
+    const customerId = `it-${randomUUID().slice(0, 8)}`;
+
+    const result = await post({ customerId, currency: 'USD', items: [{ sku: SKU, quantity: 3 }] });
+
+    expect(result.statusCode, result.body).toBe(201);
+    expect(bodyOf(result)).toMatchObject({
+      items: [{ sku: SKU, quantity: 3, unitPriceCents: 2199 }],
+      subtotalCents: 3 * 2199,
+    });
+  });
+
+  it('answers 409 PRICE_CHANGED with the table price, and 422 for inactive and unknown SKUs', async () => {
+    const customerId = `it-${randomUUID().slice(0, 8)}`;
+
+    const changed = await post({
+      customerId,
+      items: [{ sku: SKU, quantity: 1, unitPriceCents: 1 }],
+    });
+    const unknown = await post({
+      customerId,
+      items: [
+        { sku: RETIRED_SKU, quantity: 1 },
+        { sku: `${SKU}-NONE`, quantity: 1 },
+      ],
+    });
+
+    expect(changed.statusCode).toBe(409);
+    expect(bodyOf(changed)).toMatchObject({
+      error: { code: 'PRICE_CHANGED', details: [{ sku: SKU, currentUnitPriceCents: 1999 }] },
+    });
+    expect(unknown.statusCode).toBe(422);
+    expect(bodyOf(unknown)).toMatchObject({
+      error: { code: 'UNKNOWN_SKU', details: [{ sku: RETIRED_SKU }, { sku: `${SKU}-NONE` }] },
+    });
+    expect(await ordersOf(customerId)).toHaveLength(0);
+  });
 });
 
 describe('POST /orders with an Idempotency-Key', () => {

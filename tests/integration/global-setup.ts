@@ -37,6 +37,7 @@ export const RESOURCE_ENV = [
   ENV.ordersTable,
   ENV.ordersByCustomerIndex,
   ENV.idempotencyTable,
+  ENV.catalogTable,
   ENV.fulfilmentQueueUrl,
   ENV.faultParameterName,
 ] as const;

@@ -71,6 +71,34 @@ describe('ApiStack', () => {
       });
     });
 
+    it.each(STAGE_NAMES)(
+      'gives createOrder the catalog table and the pricing breaker thresholds of %s',
+      (name) => {
+        // Prepare
+        const stage = synthesized(name);
+        const { breaker } = STAGES[name].pricing;
+
+        // Act
+        const fn = stage.api.toJSON().Resources[logicalId(stage.built.api.functions.createOrder)];
+
+        // Assess
+        expect(fn.Properties.Environment.Variables).toMatchObject({
+          [ENV.catalogTable]: { 'Fn::ImportValue': expect.stringMatching(/CatalogTable/) },
+          [ENV.pricingBreakerFailureThreshold]: String(breaker.failureThreshold),
+          [ENV.pricingBreakerOpenMs]: String(breaker.openMs),
+        });
+      },
+    );
+
+    it('gives the catalog and breaker settings to createOrder only', () => {
+      for (const route of ROUTES.filter((r) => r.id !== 'createOrder')) {
+        const fn = dev.api.toJSON().Resources[logicalId(dev.built.api.functions[route.id])];
+        const names = Object.keys(fn.Properties.Environment.Variables);
+        expect(names).not.toContain(ENV.catalogTable);
+        expect(names).not.toContain(ENV.pricingBreakerOpenMs);
+      }
+    });
+
     it('tells prod functions that fault injection is off and gives them no parameter name', () => {
       // Act
       const withParameter = prod.api.findResources('AWS::Lambda::Function', {
@@ -165,6 +193,28 @@ describe('ApiStack', () => {
       // Assess
       expect(onOrdersTable.flatMap((s) => [s.Action].flat())).toContain('dynamodb:GetItem');
       expect(JSON.stringify(onOrdersTable)).not.toMatch(/Idempotency/);
+    });
+
+    it('lets createOrder read the catalog with BatchGetItem on the catalog table, and nothing more', () => {
+      // Act
+      const catalogArn = dev.built.data.resolve(dev.built.data.catalogTable.tableArn);
+      const statements = statementsOfRole(dev.api, roleOf(dev, 'createOrder')).filter((s) =>
+        JSON.stringify(s.Resource).includes(
+          (catalogArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0],
+        ),
+      );
+
+      // Assess
+      expect(statements).toHaveLength(1);
+      expect(statements[0]?.Action).toBe('dynamodb:BatchGetItem');
+    });
+
+    it('lets no other route read the catalog', () => {
+      for (const route of ROUTES.filter((r) => r.id !== 'createOrder')) {
+        expect(actionsOfRole(dev.api, roleOf(dev, route.id))).not.toContain(
+          'dynamodb:BatchGetItem',
+        );
+      }
     });
 
     it('lets only createOrder send to the fulfilment queue', () => {

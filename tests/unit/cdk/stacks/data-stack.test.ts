@@ -8,7 +8,7 @@ describe('DataStack', () => {
   const prod = synthesized('prod');
   const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] };
 
-  it('encrypts both tables with the customer managed key and turns on point-in-time recovery', () => {
+  it('encrypts the three tables with the customer managed key and turns on point-in-time recovery', () => {
     // Prepare
     const expected = {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
@@ -20,8 +20,8 @@ describe('DataStack', () => {
     const tables = dev.data.findResources('AWS::DynamoDB::Table', { Properties: expected });
 
     // Assess
-    dev.data.resourceCountIs('AWS::DynamoDB::Table', 2);
-    expect(Object.keys(tables)).toHaveLength(2);
+    dev.data.resourceCountIs('AWS::DynamoDB::Table', 3);
+    expect(Object.keys(tables)).toHaveLength(3);
   });
 
   it('rotates the customer managed key', () => {
@@ -80,7 +80,7 @@ describe('DataStack', () => {
     });
 
     // Assess
-    expect(Object.keys(tables)).toHaveLength(2);
+    expect(Object.keys(tables)).toHaveLength(3);
     prod.data.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });
 
@@ -92,7 +92,7 @@ describe('DataStack', () => {
     });
 
     // Assess
-    expect(Object.keys(tables)).toHaveLength(2);
+    expect(Object.keys(tables)).toHaveLength(3);
     dev.data.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
   });
 
@@ -141,6 +141,65 @@ describe('DataStack', () => {
   });
 
   it('has no fault-injection parameter in prod', () => {
-    prod.data.resourceCountIs('AWS::SSM::Parameter', 0);
+    expect(
+      prod.data.findResources('AWS::SSM::Parameter', {
+        Properties: { Name: Match.stringLikeRegexp('fault-injection') },
+      }),
+    ).toEqual({});
+  });
+
+  describe('catalog', () => {
+    it('keys SKUs by sku, with no TTL and no index', () => {
+      // Act
+      const tables = dev.data.findResources('AWS::DynamoDB::Table', {
+        Properties: { KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }] },
+      });
+
+      // Assess
+      const [catalog] = Object.values(tables);
+      expect(Object.keys(tables)).toHaveLength(1);
+      expect(catalog?.Properties.AttributeDefinitions).toEqual([
+        { AttributeName: 'sku', AttributeType: 'S' },
+      ]);
+      expect(catalog?.Properties.TimeToLiveSpecification).toBeUndefined();
+      expect(catalog?.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    });
+
+    it.each([
+      ['dev', 'Delete', false],
+      ['prod', 'Retain', true],
+    ] as const)(
+      'is encrypted, recoverable and %s-retained like the other tables',
+      (name, policy, protect) => {
+        // Prepare
+        const stage = name === 'dev' ? dev : prod;
+
+        // Act
+        const tables = stage.data.findResources('AWS::DynamoDB::Table', {
+          DeletionPolicy: policy,
+          Properties: {
+            KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+            SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: protect,
+          },
+        });
+
+        // Assess
+        expect(Object.keys(tables)).toHaveLength(1);
+      },
+    );
+
+    it.each(['dev', 'prod'] as const)(
+      'publishes the table name under /Orders/%s/catalog-table-name for catalog:seed',
+      (name) => {
+        const stage = name === 'dev' ? dev : prod;
+        stage.data.hasResourceProperties('AWS::SSM::Parameter', {
+          Name: `/Orders/${name}/catalog-table-name`,
+          Type: 'String',
+          Value: { Ref: Match.stringLikeRegexp('^CatalogTable') },
+        });
+      },
+    );
   });
 });

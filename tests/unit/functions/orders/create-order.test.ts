@@ -1,6 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLambdaContext } from '#local/lambda-context';
@@ -11,12 +16,30 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
 const context = createLambdaContext('createOrder');
 
+/** The catalog as the table returns it. */
+const CATALOG = {
+  'BOOK-1': { sku: 'BOOK-1', active: true, prices: { EUR: 1250, USD: 1400 } },
+  'PEN-9': { sku: 'PEN-9', active: true, prices: { EUR: 300, USD: 350 } },
+  'OLD-1': { sku: 'OLD-1', active: false, prices: { EUR: 999 } },
+  'EUR-ONLY': { sku: 'EUR-ONLY', active: true, prices: { EUR: 700 } },
+} as const;
+
+/** Answers a BatchGetItem with the catalog entries of the keys asked for. */
+const catalogLookup = (input: { RequestItems?: Record<string, { Keys?: unknown[] }> }) => ({
+  Responses: {
+    'catalog-table': (input.RequestItems?.['catalog-table']?.Keys ?? [])
+      .map((key) => CATALOG[(key as { sku: keyof typeof CATALOG }).sku])
+      .filter(Boolean),
+  },
+});
+
+/** The client sends SKUs and quantities; prices (2 × 1250 + 300) come from the catalog. */
 const validOrder = {
   customerId: 'cust-42',
   currency: 'EUR',
   items: [
-    { sku: 'BOOK-1', quantity: 2, unitPriceCents: 1250 },
-    { sku: 'PEN-9', quantity: 1, unitPriceCents: 300 },
+    { sku: 'BOOK-1', quantity: 2 },
+    { sku: 'PEN-9', quantity: 1 },
   ],
 };
 
@@ -39,6 +62,7 @@ const quote = (discountCents: number) =>
 describe('POST /orders', () => {
   beforeEach(() => {
     ddb.on(PutCommand).resolves({});
+    ddb.on(BatchGetCommand).callsFake(catalogLookup);
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     vi.stubGlobal('fetch', quote(100));
   });
@@ -70,8 +94,143 @@ describe('POST /orders', () => {
         orderId: order.orderId,
         status: 'PENDING',
         totalCents: 2700,
+        items: [
+          { sku: 'BOOK-1', quantity: 2, unitPriceCents: 1250 },
+          { sku: 'PEN-9', quantity: 1, unitPriceCents: 300 },
+        ],
       }),
     });
+  });
+
+  it('reads the whole basket from the catalog in exactly one BatchGetItem', async () => {
+    await create(validOrder);
+
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        'catalog-table': expect.objectContaining({ Keys: [{ sku: 'BOOK-1' }, { sku: 'PEN-9' }] }),
+      },
+    });
+  });
+
+  it('asks again, with backoff, for the keys DynamoDB leaves unprocessed', async () => {
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { 'catalog-table': [CATALOG['BOOK-1']] },
+        UnprocessedKeys: { 'catalog-table': { Keys: [{ sku: 'PEN-9' }] } },
+      })
+      .resolvesOnce({ Responses: { 'catalog-table': [CATALOG['PEN-9']] } });
+
+    const result = await create(validOrder);
+
+    expect(result.statusCode, result.body).toBe(201);
+    expect(bodyOf(result)).toMatchObject({ subtotalCents: 2800 });
+    expect(ddb).toHaveReceivedNthCommandWith(BatchGetCommand, 2, {
+      RequestItems: { 'catalog-table': expect.objectContaining({ Keys: [{ sku: 'PEN-9' }] }) },
+    });
+  });
+
+  it('answers 503, storing nothing, when catalog keys stay unprocessed', async () => {
+    ddb.on(BatchGetCommand).resolves({
+      Responses: { 'catalog-table': [] },
+      UnprocessedKeys: { 'catalog-table': { Keys: [{ sku: 'BOOK-1' }, { sku: 'PEN-9' }] } },
+    });
+
+    const result = await create(validOrder);
+
+    expect(result.statusCode).toBe(503);
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 4);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('accepts unit prices the client showed when they are the catalog prices', async () => {
+    const result = await create({
+      ...validOrder,
+      items: [
+        { sku: 'BOOK-1', quantity: 2, unitPriceCents: 1250 },
+        { sku: 'PEN-9', quantity: 1, unitPriceCents: 300 },
+      ],
+    });
+
+    expect(result.statusCode, result.body).toBe(201);
+    expect(bodyOf(result)).toMatchObject({ subtotalCents: 2800 });
+  });
+
+  it('answers 409 PRICE_CHANGED with the current prices when a shown price is not the catalog one', async () => {
+    const result = await create({
+      ...validOrder,
+      items: [
+        { sku: 'BOOK-1', quantity: 2, unitPriceCents: 1 },
+        { sku: 'PEN-9', quantity: 1, unitPriceCents: 300 },
+      ],
+    });
+
+    expect(result.statusCode).toBe(409);
+    expect(bodyOf(result)).toEqual({
+      error: {
+        code: 'PRICE_CHANGED',
+        message: expect.any(String),
+        details: [
+          {
+            path: 'body.items.0.unitPriceCents',
+            sku: 'BOOK-1',
+            currentUnitPriceCents: 1250,
+            message: expect.stringContaining('1250'),
+          },
+        ],
+      },
+    });
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('prices in the order currency', async () => {
+    const result = await create({ ...validOrder, currency: 'USD' });
+
+    expect(bodyOf(result)).toMatchObject({ currency: 'USD', subtotalCents: 2 * 1400 + 350 });
+  });
+
+  it('answers 422 UNKNOWN_SKU listing every SKU that is unknown, inactive or not sold in the currency', async () => {
+    const result = await create({
+      customerId: 'cust-42',
+      currency: 'USD',
+      items: [
+        { sku: 'BOOK-1', quantity: 1 },
+        { sku: 'NOPE-1', quantity: 1 },
+        { sku: 'OLD-1', quantity: 1 },
+        { sku: 'EUR-ONLY', quantity: 1 },
+      ],
+    });
+
+    expect(result.statusCode).toBe(422);
+    const problem = bodyOf<{ error: { code: string; details: { path: string; sku: string }[] } }>(
+      result,
+    );
+    expect(problem.error.code).toBe('UNKNOWN_SKU');
+    expect(problem.error.details.map(({ path, sku }) => [path, sku])).toEqual([
+      ['body.items.1.sku', 'NOPE-1'],
+      ['body.items.2.sku', 'OLD-1'],
+      ['body.items.3.sku', 'EUR-ONLY'],
+    ]);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('answers 400 for a SKU given twice, before reading the catalog', async () => {
+    const result = await create({
+      ...validOrder,
+      items: [
+        { sku: 'BOOK-1', quantity: 1 },
+        { sku: 'PEN-9', quantity: 1 },
+        { sku: 'BOOK-1', quantity: 2 },
+      ],
+    });
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', details: [{ path: 'body.items.2.sku' }] },
+    });
+    expect(ddb).not.toHaveReceivedCommand(BatchGetCommand);
   });
 
   it('publishes the order to the fulfilment queue', async () => {
@@ -92,22 +251,6 @@ describe('POST /orders', () => {
 
     expect(result.statusCode).toBe(400);
     expect(ddb).not.toHaveReceivedCommand(PutCommand);
-  });
-
-  it('uses list prices, and says so, when the pricing service fails', async () => {
-    vi.stubGlobal(
-      'fetch',
-      vi.fn<typeof fetch>().mockResolvedValue(new Response('down', { status: 503 })),
-    );
-
-    const result = await create(validOrder);
-
-    expect(result.statusCode).toBe(201);
-    expect(bodyOf(result)).toMatchObject({
-      pricingSource: 'fallback',
-      discountCents: 0,
-      totalCents: 2800,
-    });
   });
 
   it('removes the stored order and answers 503 when fulfilment cannot be reached', async () => {
@@ -148,15 +291,10 @@ describe('POST /orders', () => {
       400,
       'VALIDATION_FAILED',
     ],
-    [
-      'quantity 0',
-      { ...validOrder, items: [{ sku: 'A', quantity: 0, unitPriceCents: 1 }] },
-      400,
-      'VALIDATION_FAILED',
-    ],
+    ['quantity 0', { ...validOrder, items: [{ sku: 'A', quantity: 0 }] }, 400, 'VALIDATION_FAILED'],
     [
       'quantity 1001',
-      { ...validOrder, items: [{ sku: 'A', quantity: 1001, unitPriceCents: 1 }] },
+      { ...validOrder, items: [{ sku: 'A', quantity: 1001 }] },
       400,
       'VALIDATION_FAILED',
     ],
@@ -198,7 +336,7 @@ describe('POST /orders', () => {
   it('names the invalid field in the details', async () => {
     const result = await create({
       ...validOrder,
-      items: [{ sku: 'A', quantity: 0, unitPriceCents: 1 }],
+      items: [{ sku: 'A', quantity: 0 }],
     });
 
     expect(bodyOf(result)).toMatchObject({
