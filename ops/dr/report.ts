@@ -89,7 +89,7 @@ ${r.timeline.map((s) => `| ${s.label} | ${secs(s.startMs / 1000)} | ${secs((s.en
 `;
 };
 
-const escape = (text: string): string =>
+const escapeHtml = (text: string): string =>
   text.replace(
     /[&<>"]/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string,
@@ -106,7 +106,7 @@ export const timelineHtml = (r: DrillReport): string => {
   const rows = r.timeline
     .map((s, i) => {
       const y = 30 + i * 28;
-      return `<text x="4" y="${y + 14}">${escape(s.label)}</text><rect x="${x(s.startMs).toFixed(1)}" y="${y}" width="${Math.max(x(s.endMs) - x(s.startMs), 1).toFixed(1)}" height="18" fill="${s.label.startsWith('restore') || s.label.startsWith('fingerprint restored') || s.label.startsWith('verify') ? '#2b6cb0' : '#a0aec0'}"><title>${escape(s.label)}: ${((s.endMs - s.startMs) / 1000).toFixed(2)} s</title></rect>`;
+      return `<text x="4" y="${y + 14}">${escapeHtml(s.label)}</text><rect x="${x(s.startMs).toFixed(1)}" y="${y}" width="${Math.max(x(s.endMs) - x(s.startMs), 1).toFixed(1)}" height="18" fill="${s.label.startsWith('restore') || s.label.startsWith('fingerprint restored') || s.label.startsWith('verify') ? '#2b6cb0' : '#a0aec0'}"><title>${escapeHtml(s.label)}: ${((s.endMs - s.startMs) / 1000).toFixed(2)} s</title></rect>`;
     })
     .join('\n');
   const height = 50 + r.timeline.length * 28;
@@ -115,10 +115,10 @@ export const timelineHtml = (r: DrillReport): string => {
       ? `<line x1="${x(targetMs).toFixed(1)}" x2="${x(targetMs).toFixed(1)}" y1="20" y2="${height - 10}" stroke="#c53030" stroke-dasharray="4"/><text x="${(x(targetMs) + 4).toFixed(1)}" y="16" fill="#c53030">RTO target</text>`
       : `<text x="180" y="16" fill="#c53030">RTO target ${secs(r.targets.rtoSeconds)} is off the chart</text>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>DR drill ${escape(r.stage)} / ${escape(r.dataStore)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>DR drill ${escapeHtml(r.stage)} / ${escapeHtml(r.dataStore)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1a202c}svg text{font-size:12px}.fail{color:#c53030}.pass{color:#2f855a}</style></head>
-<body><h1>DR drill ${escape(r.stage)} / ${escape(r.dataStore)}: <span class="${r.passed ? 'pass">passed' : 'fail">failed'}</span></h1>
-<p>Restore from <b>${r.source}</b> (data as of ${escape(r.recoveryPoint.time)}). RTO ${secs(r.rtoSeconds)} of ${secs(r.targets.rtoSeconds)}; RPO ${secs(r.rpoSeconds)} of ${secs(r.targets.rpoSeconds)}. ${r.sourceFingerprint.itemCount} source items, ${r.restoredFingerprint.itemCount} restored, ${r.diff.unexplained} unexplained differences.</p>
+<body><h1>DR drill ${escapeHtml(r.stage)} / ${escapeHtml(r.dataStore)}: <span class="${r.passed ? 'pass">passed' : 'fail">failed'}</span></h1>
+<p>Restore from <b>${r.source}</b> (data as of ${escapeHtml(r.recoveryPoint.time)}). RTO ${secs(r.rtoSeconds)} of ${secs(r.targets.rtoSeconds)}; RPO ${secs(r.rpoSeconds)} of ${secs(r.targets.rpoSeconds)}. ${r.sourceFingerprint.itemCount} source items, ${r.restoredFingerprint.itemCount} restored, ${r.diff.unexplained} unexplained differences.</p>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="restore timeline">
 ${targetLine}
 ${rows}
