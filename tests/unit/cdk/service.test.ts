@@ -35,16 +35,18 @@ describe('createOrdersService', () => {
     // Act
     const { data } = synthesized('dev');
     const tables = data.findResources('AWS::DynamoDB::Table');
-    const taggedOthers = Object.values(
-      data.toJSON().Resources as Record<
-        string,
-        { Type: string; Properties?: { Tags?: { Key: string }[] } }
-      >,
-    ).filter(
-      (resource) =>
-        resource.Type !== 'AWS::DynamoDB::Table' &&
-        (resource.Properties?.Tags ?? []).some((tag) => tag.Key === 'backup-plan'),
-    );
+    const resources = data.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties?: { Tags?: unknown } }
+    >;
+    const taggedOthers = Object.values(resources).filter((resource) => {
+      const tags = resource.Properties?.Tags;
+      // Some types (SSM parameters) take tags as a map, others as a list.
+      const keys = Array.isArray(tags)
+        ? tags.map((tag: { Key: string }) => tag.Key)
+        : Object.keys(tags ?? {});
+      return resource.Type !== 'AWS::DynamoDB::Table' && keys.includes('backup-plan');
+    });
 
     // Assess
     expect(Object.keys(tables).length).toBeGreaterThanOrEqual(2);

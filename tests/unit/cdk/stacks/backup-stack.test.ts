@@ -154,7 +154,9 @@ describe('BackupStack', () => {
     );
     const dataActions = actions.filter((action) => /^(dynamodb|backup|kms):/.test(action));
     expect(
-      dataActions.filter((action) => /Put|Update|Delete|Write|Create|Restore/.test(action)),
+      dataActions.filter((action) =>
+        /:(Put|Update|Delete|BatchWrite|Create|Restore|Start)/.test(action),
+      ),
     ).toEqual(['backup:PutRestoreValidationResult']);
     expect(actions.some((action) => action.includes('*'))).toBe(false);
   });
