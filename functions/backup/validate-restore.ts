@@ -163,35 +163,41 @@ const clients: Clients = {
   dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
 };
 
+/**
+ * The handler over the given clients; {@link handler} is it over the module's traced clients.
+ * (A third handler parameter would receive Lambda's callback, so clients are bound here.)
+ */
+export const createHandler =
+  (injected: Clients) =>
+  async (
+    event: EventBridgeEvent<'Restore Job State Change', RestoreJobEventDetail>,
+  ): Promise<ValidationResult | undefined> => {
+    const { restoreJobId } = event.detail;
+    logger.appendKeys({ restoreJobId });
+    let result: ValidationResult | undefined;
+    try {
+      result = await validateRestoreJob(injected, restoreJobId);
+    } catch (error) {
+      logger.error('restore validation could not run', { error });
+      result = {
+        status: 'FAILED',
+        message: `validation could not run: ${error instanceof Error ? error.name : 'error'}`,
+      };
+    }
+    if (result === undefined) {
+      logger.info('not a DynamoDB restore: nothing to validate');
+      return undefined;
+    }
+    await injected.backup.send(
+      new PutRestoreValidationResultCommand({
+        RestoreJobId: restoreJobId,
+        ValidationStatus: result.status,
+        ValidationStatusMessage: result.message.slice(0, 1000),
+      }),
+    );
+    logger.info('restore validated', { ...result });
+    return result;
+  };
+
 /** EventBridge target: `Restore Job State Change` with status COMPLETED from restore testing. */
-export const handler = async (
-  event: EventBridgeEvent<'Restore Job State Change', RestoreJobEventDetail>,
-  _context?: unknown,
-  injected: Clients = clients,
-): Promise<ValidationResult | undefined> => {
-  const { restoreJobId } = event.detail;
-  logger.appendKeys({ restoreJobId });
-  let result: ValidationResult | undefined;
-  try {
-    result = await validateRestoreJob(injected, restoreJobId);
-  } catch (error) {
-    logger.error('restore validation could not run', { error });
-    result = {
-      status: 'FAILED',
-      message: `validation could not run: ${error instanceof Error ? error.name : 'error'}`,
-    };
-  }
-  if (result === undefined) {
-    logger.info('not a DynamoDB restore: nothing to validate');
-    return undefined;
-  }
-  await injected.backup.send(
-    new PutRestoreValidationResultCommand({
-      RestoreJobId: restoreJobId,
-      ValidationStatus: result.status,
-      ValidationStatusMessage: result.message.slice(0, 1000),
-    }),
-  );
-  logger.info('restore validated', { ...result });
-  return result;
-};
+export const handler = createHandler(clients);

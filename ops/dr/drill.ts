@@ -141,7 +141,7 @@ export const runDrill = async (options: DrillOptions, deps: DrillDeps): Promise<
   }
   if (leftovers.length > 0) {
     throw new CliError(
-      `scratch table ${leftovers.join(', ')} is left from an interrupted drill: delete it with ${USAGE.split(' [')[0]?.replace('<dev|staging|prod>', config.stage)} --cleanup, then run the drill again`,
+      `scratch table ${leftovers.join(', ')} is left from an interrupted drill: delete it with npm run dr:drill -- --stage ${config.stage}${config.stage === 'prod' ? ' --allow-prod' : ''} --cleanup, then run the drill again`,
     );
   }
 

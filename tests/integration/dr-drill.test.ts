@@ -19,10 +19,17 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireEnv } from '#commons/env';
+import { ENV } from '#commons/env-names';
 import { fingerprintOf } from '#commons/table-fingerprint';
 import { STAGES } from '#config/stages';
 import { type DrillOptions, runDrill } from '../../ops/dr/drill.ts';
-import { guardSourceTable, scratchPrefix, snapshotTable } from '../../ops/dr/tables.ts';
+import {
+  guardSourceTable,
+  resolveSourceTable,
+  scratchPrefix,
+  snapshotTable,
+} from '../../ops/dr/tables.ts';
 
 /**
  * The DR drill end to end against the emulator (or any AWS_ENDPOINT_URL): each test seeds a
@@ -270,6 +277,16 @@ describe('dr:drill against the emulator', () => {
     await expect(drill({ table: 'no-such-table' }).run).rejects.toThrow(
       'table no-such-table does not exist: check --table',
     );
+  });
+
+  it("finds the stage's table of a data store by the Data stack's naming", async () => {
+    // Act
+    const orders = await resolveSourceTable(dynamodb, STAGES.dev, 'orders');
+    const idempotency = await resolveSourceTable(dynamodb, STAGES.dev, 'idempotency');
+
+    // Assess
+    expect(orders.TableName).toBe(requireEnv(ENV.ordersTable));
+    expect(idempotency.TableName).toBe(requireEnv(ENV.idempotencyTable));
   });
 
   it('fails clearly when the stage has no table for the data store', async () => {

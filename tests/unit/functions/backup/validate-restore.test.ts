@@ -15,14 +15,14 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  handler,
+  createHandler,
   type RestoreJobEventDetail,
   tableNameOf,
 } from '../../../../functions/backup/validate-restore.ts';
 
 const backup = mockClient(BackupClient);
 const dynamodb = mockClient(DynamoDBClient);
-const clients = { backup: new BackupClient({}), dynamodb: new DynamoDBClient({}) };
+const handler = createHandler({ backup: new BackupClient({}), dynamodb: new DynamoDBClient({}) });
 
 const ARN = 'arn:aws:dynamodb:eu-west-1:111111111111:table/';
 const event = {
@@ -67,7 +67,7 @@ describe('validate-restore', () => {
     });
 
     // Act
-    const result = await handler(event, undefined, clients);
+    const result = await handler(event);
 
     // Assess
     expect(result?.status).toBe('SUCCESSFUL');
@@ -86,7 +86,7 @@ describe('validate-restore', () => {
     dynamodb.on(ScanCommand).resolves({ Items: [] });
 
     // Act
-    const result = await handler(event, undefined, clients);
+    const result = await handler(event);
 
     // Assess
     expect(result).toEqual({
@@ -103,7 +103,7 @@ describe('validate-restore', () => {
     givenRestore(table(1, 'ACTIVE', 'id'), table(1));
 
     // Act
-    const result = await handler(event, undefined, clients);
+    const result = await handler(event);
 
     // Assess
     expect(result?.status).toBe('FAILED');
@@ -118,7 +118,7 @@ describe('validate-restore', () => {
       .rejects(Object.assign(new Error('secret detail'), { name: 'AccessDeniedException' }));
 
     // Act
-    const result = await handler(event, undefined, clients);
+    const result = await handler(event);
 
     // Assess
     expect(result).toEqual({
@@ -135,7 +135,7 @@ describe('validate-restore', () => {
     backup.on(DescribeRestoreJobCommand).resolves({ ResourceType: 'EBS' });
 
     // Act
-    const result = await handler(event, undefined, clients);
+    const result = await handler(event);
 
     // Assess
     expect(result).toBeUndefined();
