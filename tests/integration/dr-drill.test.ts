@@ -12,6 +12,7 @@ import {
   CreateTableCommand,
   DeleteItemCommand,
   DeleteTableCommand,
+  DescribeContinuousBackupsCommand,
   DynamoDBClient,
   ListTablesCommand,
   PutItemCommand,
@@ -284,9 +285,15 @@ describe('dr:drill against the emulator', () => {
     const orders = await resolveSourceTable(dynamodb, STAGES.dev, 'orders');
     const idempotency = await resolveSourceTable(dynamodb, STAGES.dev, 'idempotency');
 
-    // Assess
+    // Assess: the stage's tables, with point-in-time recovery on as the template says
     expect(orders.TableName).toBe(requireEnv(ENV.ordersTable));
     expect(idempotency.TableName).toBe(requireEnv(ENV.idempotencyTable));
+    const pitr = await dynamodb.send(
+      new DescribeContinuousBackupsCommand({ TableName: orders.TableName }),
+    );
+    expect(
+      pitr.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus,
+    ).toBe('ENABLED');
   });
 
   it('fails clearly when the stage has no table for the data store', async () => {
