@@ -2,7 +2,8 @@
  * Creates a stage's data plane in the emulator, exactly as the synthesized templates define it:
  * DynamoDB tables (keys, GSIs, LSIs, billing mode, TTL, streams, point-in-time recovery), SQS
  * queues (attributes, redrive to the local DLQ), SNS topics and subscriptions, SSM parameters.
- * There is no second list of resources: add a table to the CDK stack and it exists locally on the next start.
+ * There is no second list of resources: add a table to the CDK stack and it exists locally on
+ * the next start.
  *
  * Encryption settings (KMS keys, SSE) are skipped: the emulator cannot make them meaningful.
  * Idempotent: a resource that already exists is reused as it is.

@@ -101,19 +101,21 @@ export const timelineHtml = (r: DrillReport): string => {
   const restoreStart = r.timeline.find((s) => s.label.startsWith('restore'))?.startMs ?? 0;
   const targetMs = restoreStart + r.targets.rtoSeconds * 1000;
   const scale = Math.max(end, Math.min(targetMs, end * 1.5));
-  const width = 720;
-  const x = (ms: number) => 180 + (ms / scale) * (width - 200);
+  const width = 960;
+  const left = 360;
+  const x = (ms: number) => left + (ms / scale) * (width - left - 20);
   const rows = r.timeline
     .map((s, i) => {
       const y = 30 + i * 28;
-      return `<text x="4" y="${y + 14}">${escapeHtml(s.label)}</text><rect x="${x(s.startMs).toFixed(1)}" y="${y}" width="${Math.max(x(s.endMs) - x(s.startMs), 1).toFixed(1)}" height="18" fill="${s.label.startsWith('restore') || s.label.startsWith('fingerprint restored') || s.label.startsWith('verify') ? '#2b6cb0' : '#a0aec0'}"><title>${escapeHtml(s.label)}: ${((s.endMs - s.startMs) / 1000).toFixed(2)} s</title></rect>`;
+      const label = s.label.length > 52 ? `${s.label.slice(0, 51)}…` : s.label;
+      return `<text x="4" y="${y + 14}">${escapeHtml(label)}</text><rect x="${x(s.startMs).toFixed(1)}" y="${y}" width="${Math.max(x(s.endMs) - x(s.startMs), 1).toFixed(1)}" height="18" fill="${s.label.startsWith('restore') || s.label.startsWith('fingerprint restored') || s.label.startsWith('verify') ? '#2b6cb0' : '#a0aec0'}"><title>${escapeHtml(s.label)}: ${((s.endMs - s.startMs) / 1000).toFixed(2)} s</title></rect>`;
     })
     .join('\n');
   const height = 50 + r.timeline.length * 28;
   const targetLine =
     targetMs <= scale
-      ? `<line x1="${x(targetMs).toFixed(1)}" x2="${x(targetMs).toFixed(1)}" y1="20" y2="${height - 10}" stroke="#c53030" stroke-dasharray="4"/><text x="${(x(targetMs) + 4).toFixed(1)}" y="16" fill="#c53030">RTO target</text>`
-      : `<text x="180" y="16" fill="#c53030">RTO target ${secs(r.targets.rtoSeconds)} is off the chart</text>`;
+      ? `<line x1="${x(targetMs).toFixed(1)}" x2="${x(targetMs).toFixed(1)}" y1="20" y2="${height - 10}" stroke="#c53030" stroke-dasharray="4"/><text x="${(x(targetMs) - 4).toFixed(1)}" y="16" fill="#c53030" text-anchor="end">RTO target</text>`
+      : `<text x="${left}" y="16" fill="#c53030">RTO target ${secs(r.targets.rtoSeconds)} is off the chart</text>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>DR drill ${escapeHtml(r.stage)} / ${escapeHtml(r.dataStore)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1a202c}svg text{font-size:12px}.fail{color:#c53030}.pass{color:#2f855a}</style></head>
@@ -122,7 +124,7 @@ export const timelineHtml = (r: DrillReport): string => {
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="restore timeline">
 ${targetLine}
 ${rows}
-<text x="180" y="${height - 2}">0 s</text><text x="${width - 60}" y="${height - 2}">${secs(scale / 1000)}</text>
+<text x="${left}" y="${height - 2}">0 s</text><text x="${width - 60}" y="${height - 2}">${secs(scale / 1000)}</text>
 </svg>
 <p>Blue: the steps the RTO counts (restore, fingerprint of the restored table, verification).</p>
 </body></html>
