@@ -3,12 +3,21 @@ import type { Construct } from 'constructs';
 import { describePlaceholder, findPlaceholders } from '#config/placeholders';
 import type { StageConfig } from '#config/stages';
 import { ApiStack } from './stacks/api-stack.ts';
+import {
+  BACKUP_TAG_KEY,
+  BackupCopyVaultStack,
+  BackupStack,
+  backupTagValue,
+} from './stacks/backup-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 
 /** The stacks of one stage of the orders service. */
 export interface OrdersService {
   readonly data: DataStack;
   readonly api: ApiStack;
+  readonly backup: BackupStack;
+  /** Present when the stage copies its backups to another region. */
+  readonly backupCopy: BackupCopyVaultStack | undefined;
 }
 
 /**
@@ -32,7 +41,30 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     data,
   });
   api.addStackDependency(data);
-  for (const stack of [data, api]) {
+  // Every table of the Data stack, present and future, is in the backup plan and restore tests.
+  Tags.of(data).add(BACKUP_TAG_KEY, backupTagValue(config), {
+    includeResourceTypes: ['AWS::DynamoDB::Table'],
+  });
+  const backupCopy = config.dr.crossRegionCopy
+    ? new BackupCopyVaultStack(scope, `${prefix}-BackupCopy`, {
+        stackName: `${prefix}-BackupCopy`,
+        env: { account: config.env.account, region: config.dr.crossRegionCopy.region },
+        description: `${config.appName} ${config.stage}: vault for cross-region copies of the backups`,
+        terminationProtection: config.retainData,
+        config,
+      })
+    : undefined;
+  const backup = new BackupStack(scope, `${prefix}-Backup`, {
+    stackName: `${prefix}-Backup`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: backup vault, plans, restore testing and alerts`,
+    terminationProtection: config.retainData,
+    config,
+    dataKey: data.key,
+  });
+  backup.addStackDependency(data);
+  if (backupCopy) backup.addStackDependency(backupCopy);
+  for (const stack of [data, api, backup, ...(backupCopy ? [backupCopy] : [])]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
   }
@@ -45,5 +77,5 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
       describePlaceholder(config, placeholder),
     );
   }
-  return { data, api };
+  return { data, api, backup, backupCopy };
 };

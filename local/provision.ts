@@ -1,8 +1,9 @@
 /**
  * Creates a stage's data plane in the emulator, exactly as the synthesized templates define it:
- * DynamoDB tables (keys, GSIs, LSIs, billing mode, TTL, streams), SQS queues (attributes,
- * redrive to the local DLQ), SNS topics and subscriptions, SSM parameters. There is no second
- * list of resources: add a table to the CDK stack and it exists locally on the next start.
+ * DynamoDB tables (keys, GSIs, LSIs, billing mode, TTL, streams, point-in-time recovery), SQS
+ * queues (attributes, redrive to the local DLQ), SNS topics and subscriptions, SSM parameters.
+ * There is no second list of resources: add a table to the CDK stack and it exists locally on
+ * the next start.
  *
  * Encryption settings (KMS keys, SSE) are skipped: the emulator cannot make them meaningful.
  * Idempotent: a resource that already exists is reused as it is.
@@ -18,6 +19,7 @@ import {
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateContinuousBackupsCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -171,6 +173,15 @@ const ensureTable = async (dynamodb: DynamoDBClient, spec: TableSpec): Promise<v
         ...(spec.streamViewType && {
           StreamSpecification: { StreamEnabled: true, StreamViewType: spec.streamViewType },
         }),
+      }),
+    );
+  }
+  if (spec.pointInTimeRecovery) {
+    // Idempotent; the DR drill's point-in-time restores need it, as in AWS.
+    await dynamodb.send(
+      new UpdateContinuousBackupsCommand({
+        TableName: spec.tableName,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       }),
     );
   }

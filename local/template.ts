@@ -401,6 +401,8 @@ export interface TableSpec {
   readonly provisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
   readonly timeToLive?: { readonly attributeName: string; readonly enabled: boolean };
   readonly streamViewType?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
+  /** Point-in-time recovery, as `PointInTimeRecoverySpecification` says. */
+  readonly pointInTimeRecovery?: boolean;
 }
 
 /** An SQS queue and the attributes CreateQueue takes (RedrivePolicy already JSON, with the local DLQ ARN). */
@@ -586,6 +588,10 @@ const tableSpec = (
     ...(isRecord(stream) &&
       stream.StreamViewType !== undefined && {
         streamViewType: stream.StreamViewType as 'NEW_IMAGE',
+      }),
+    ...(isRecord(props.PointInTimeRecoverySpecification) &&
+      props.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled === true && {
+        pointInTimeRecovery: true,
       }),
   };
 };

@@ -65,6 +65,69 @@ export interface FaultInjectionConfig {
   readonly cacheSeconds: number;
 }
 
+/** Recovery targets of one data store (a DynamoDB table of the Data stack). */
+export interface DataStoreRecoveryTargets {
+  /** Most data, in minutes, the store may lose when restored from point-in-time recovery. */
+  readonly pitrRpoMinutes: number;
+  /** Most data, in hours, the store may lose when restored from the vault's backups. */
+  readonly backupRpoHours: number;
+  /** Longest time, in minutes, a restore plus its verification may take. */
+  readonly rtoMinutes: number;
+  /**
+   * Attribute holding an item's last-change time (ISO 8601). A drill counts an item that differs
+   * from the recovery point but changed after it as expected drift, not as a failure.
+   * @default - every difference from the recovery point is a failure
+   */
+  readonly changedAtAttribute?: string;
+}
+
+/** A backup rule of the stage's plan. */
+export interface BackupRuleConfig {
+  readonly name: 'daily' | 'weekly' | 'monthly';
+  /** EventBridge cron (UTC) of the rule, e.g. `cron(0 3 * * ? *)`. */
+  readonly schedule: string;
+  readonly retentionDays: number;
+  /**
+   * Days after which a recovery point moves to cold storage.
+   * @default - never
+   */
+  readonly coldStorageAfterDays?: number;
+}
+
+/** Disaster recovery: backup plans, vault protection, restore testing and recovery targets. */
+export interface DrConfig {
+  /** Targets per data store, keyed by the store's name (`orders`, `idempotency`, ...). */
+  readonly dataStores: Readonly<Record<string, DataStoreRecoveryTargets>>;
+  /** Targets of a data store that has no entry of its own (a table added later). */
+  readonly defaultTargets: DataStoreRecoveryTargets;
+  readonly backupRules: readonly BackupRuleConfig[];
+  /**
+   * Region every recovery point is copied to (a vault of its own there, kept as long as the
+   * original), so a regional outage does not take the backups with it.
+   * @default - no cross-region copy
+   */
+  readonly crossRegionCopy?: { readonly region: string };
+  /**
+   * Vault Lock in compliance mode: after `coolingOffDays` nobody, root included, can delete a
+   * recovery point early or shorten retention.
+   * @default - no lock
+   */
+  readonly vaultLock?: {
+    readonly minRetentionDays: number;
+    readonly maxRetentionDays: number;
+    readonly coolingOffDays: number;
+  };
+  /** Restore testing: how often a recent recovery point is restored and validated. */
+  readonly restoreTesting: {
+    /** EventBridge cron (UTC) of the restore tests. */
+    readonly schedule: string;
+    /** Only recovery points younger than this many days are picked. */
+    readonly selectionWindowDays: number;
+    /** Hours the restored table is kept for validation before AWS Backup deletes it. */
+    readonly validationWindowHours: number;
+  };
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of stack names: `${appName}-${stage}-<Stack>`. */
@@ -92,7 +155,22 @@ export interface StageConfig {
    * @default 'INFO'
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Backups, restore testing and recovery targets. */
+  readonly dr: DrConfig;
 }
+
+const ordersTargets = (
+  pitrRpoMinutes: number,
+  backupRpoHours: number,
+  rtoMinutes: number,
+): DataStoreRecoveryTargets => ({
+  pitrRpoMinutes,
+  backupRpoHours,
+  rtoMinutes,
+  changedAtAttribute: 'updatedAt',
+});
+
+const dailyAt3 = 'cron(0 3 * * ? *)';
 
 const storefront = (throttle: ThrottleSettings, quota: number): ConsumerConfig => ({
   name: 'storefront',
@@ -141,6 +219,21 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     orders: { cancelledRetentionDays: 7, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
     logLevel: 'DEBUG',
+    dr: {
+      dataStores: {
+        orders: ordersTargets(15, 24, 120),
+        // Idempotency records live an hour: losing them only lets a retry create a second order
+        // attempt within that hour, so they get the same targets without a change attribute.
+        idempotency: { pitrRpoMinutes: 15, backupRpoHours: 24, rtoMinutes: 120 },
+      },
+      defaultTargets: { pitrRpoMinutes: 15, backupRpoHours: 24, rtoMinutes: 120 },
+      backupRules: [{ name: 'daily', schedule: dailyAt3, retentionDays: 7 }],
+      restoreTesting: {
+        schedule: 'cron(0 6 ? * MON *)',
+        selectionWindowDays: 7,
+        validationWindowHours: 4,
+      },
+    },
   },
   staging: {
     stage: 'staging',
@@ -169,6 +262,22 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     faultInjection: { allowed: true, cacheSeconds: 30 },
     orders: { cancelledRetentionDays: 30, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
+    dr: {
+      dataStores: {
+        orders: ordersTargets(5, 24, 60),
+        idempotency: { pitrRpoMinutes: 5, backupRpoHours: 24, rtoMinutes: 60 },
+      },
+      defaultTargets: { pitrRpoMinutes: 5, backupRpoHours: 24, rtoMinutes: 60 },
+      backupRules: [
+        { name: 'daily', schedule: dailyAt3, retentionDays: 14 },
+        { name: 'weekly', schedule: 'cron(0 4 ? * SUN *)', retentionDays: 35 },
+      ],
+      restoreTesting: {
+        schedule: 'cron(0 6 ? * MON *)',
+        selectionWindowDays: 7,
+        validationWindowHours: 4,
+      },
+    },
   },
   prod: {
     stage: 'prod',
@@ -197,8 +306,37 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     faultInjection: { allowed: false, cacheSeconds: 60 },
     orders: { cancelledRetentionDays: 365, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
+    dr: {
+      dataStores: {
+        orders: ordersTargets(5, 24, 60),
+        idempotency: { pitrRpoMinutes: 5, backupRpoHours: 24, rtoMinutes: 60 },
+      },
+      defaultTargets: { pitrRpoMinutes: 5, backupRpoHours: 24, rtoMinutes: 60 },
+      backupRules: [
+        { name: 'daily', schedule: dailyAt3, retentionDays: 35 },
+        { name: 'weekly', schedule: 'cron(0 4 ? * SUN *)', retentionDays: 12 * 7 },
+        {
+          name: 'monthly',
+          schedule: 'cron(0 5 1 * ? *)',
+          retentionDays: 365,
+          coldStorageAfterDays: 30,
+        },
+      ],
+      crossRegionCopy: { region: 'eu-central-1' },
+      vaultLock: { minRetentionDays: 7, maxRetentionDays: 400, coolingOffDays: 3 },
+      restoreTesting: {
+        schedule: 'cron(0 6 ? * * *)',
+        selectionWindowDays: 2,
+        validationWindowHours: 6,
+      },
+    },
   },
 };
+
+/** Recovery targets of a data store: its own, or the stage's defaults. */
+export const recoveryTargets = (config: StageConfig, dataStore: string): DataStoreRecoveryTargets =>
+  config.dr.dataStores[dataStore] ?? config.dr.defaultTargets;
+
 
 /** Returns the config of a stage, or throws a one-line error naming every valid `-c stage=`. */
 export const getStageConfig = (

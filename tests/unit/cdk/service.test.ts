@@ -1,4 +1,5 @@
 import { App, Stack, Stage } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { getStageConfig, STAGE_NAMES, STAGES } from '#config/stages';
@@ -23,11 +24,36 @@ describe('createOrdersService', () => {
 
   it('tags every resource with the app and stage', () => {
     synthesized('staging').data.hasResourceProperties('AWS::DynamoDB::Table', {
-      Tags: [
+      Tags: Match.arrayWith([
         { Key: 'app', Value: 'Orders' },
         { Key: 'stage', Value: 'staging' },
-      ],
+      ]),
     });
+  });
+
+  it('puts every table of the Data stack in the backup plan by tag, and nothing else', () => {
+    // Act
+    const { data } = synthesized('dev');
+    const tables = data.findResources('AWS::DynamoDB::Table');
+    const resources = data.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties?: { Tags?: unknown } }
+    >;
+    const taggedOthers = Object.values(resources).filter((resource) => {
+      const tags = resource.Properties?.Tags;
+      // Some types (SSM parameters) take tags as a map, others as a list.
+      const keys = Array.isArray(tags)
+        ? tags.map((tag: { Key: string }) => tag.Key)
+        : Object.keys(tags ?? {});
+      return resource.Type !== 'AWS::DynamoDB::Table' && keys.includes('backup-plan');
+    });
+
+    // Assess
+    expect(Object.keys(tables).length).toBeGreaterThanOrEqual(2);
+    for (const table of Object.values(tables)) {
+      expect(table.Properties.Tags).toContainEqual({ Key: 'backup-plan', Value: 'Orders-dev' });
+    }
+    expect(taggedOthers).toEqual([]);
   });
 
   it('uses the account passed with -c account= instead of the placeholder', () => {
@@ -52,14 +78,20 @@ describe('createOrdersService', () => {
 
     // Assess
     expect(Stack.of(api).node.scope).toBe(stage);
-    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
-      [api.stackName, data.stackName].sort(),
+    expect(assembly.stacks.map((s) => s.stackName)).toEqual(
+      expect.arrayContaining([api.stackName, data.stackName]),
     );
   });
 
   describe.each(STAGE_NAMES)('cdk-nag AwsSolutions in %s', (name) => {
     const { built } = synthesized(name);
-    const violations = [built.data, built.api].flatMap((stack) =>
+    const stacks = [
+      built.data,
+      built.api,
+      built.backup,
+      ...(built.backupCopy ? [built.backupCopy] : []),
+    ];
+    const violations = stacks.flatMap((stack) =>
       new AwsSolutionsChecks(built.app).validateScope(stack).violations.map((v) => ({
         rule: v.ruleName,
         severity: v.severity,

@@ -8,8 +8,12 @@ import { buildStage, synthesizeStage } from '../../../cdk/synth.ts';
 describe('synthesizeStage', () => {
   const { stacks } = synthesizeStage('dev');
 
-  it('returns the data and API templates of the stage', () => {
-    expect(stacks.map((s) => s.stackName).sort()).toEqual(['Orders-dev-Api', 'Orders-dev-Data']);
+  it('returns the data, API and backup templates of the stage', () => {
+    expect(stacks.map((s) => s.stackName).sort()).toEqual([
+      'Orders-dev-Api',
+      'Orders-dev-Backup',
+      'Orders-dev-Data',
+    ]);
   });
 
   it('marks each route function with its route id and repo-relative entry in the template', () => {

@@ -76,10 +76,14 @@ describe('cdk/bin/app.ts', () => {
         .sort(),
     ).toEqual([
       'Orders-dev-Api.template.json',
+      'Orders-dev-Backup.template.json',
       'Orders-dev-Data.template.json',
       'Orders-prod-Api.template.json',
+      'Orders-prod-Backup.template.json',
+      'Orders-prod-BackupCopy.template.json',
       'Orders-prod-Data.template.json',
       'Orders-staging-Api.template.json',
+      'Orders-staging-Backup.template.json',
       'Orders-staging-Data.template.json',
     ]);
     rmSync(allOut, { recursive: true, force: true });

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ENV } from '#commons/env-names';
+import type { StageConfig } from '#config/stages';
+import { LAMBDA_BUNDLING, stageDefines } from './bundling.ts';
+import { acknowledgeNag } from './nag.ts';
+import { REPO_ROOT } from './orders-function.ts';
+
+export interface OpsFunctionProps {
+  /** Handler file relative to the repository root, exporting `handler`. */
+  readonly entry: string;
+  readonly config: StageConfig;
+  readonly description: string;
+  /**
+   * Timeout: operational functions scan tables, so they get more than the API's.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * A function that serves operations (restore validation, ...) rather than an API route: the
+ * same runtime, architecture, tracing, explicit log group, empty role and esbuild settings as
+ * `OrdersFunction`, without route metadata, so the local runtime never mistakes it for a route.
+ */
+export class OpsFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: OpsFunctionProps) {
+    const { config } = props;
+    const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: config.logRetentionDays,
+      removalPolicy,
+    });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${config.appName}-${config.stage} ${id}`,
+    });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      tracing: Tracing.ACTIVE,
+      memorySize: config.lambda.memoryMb,
+      timeout: props.timeout ?? Duration.minutes(5),
+      description: props.description,
+      role,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'orders-ops',
+        POWERTOOLS_LOG_LEVEL: config.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.stage]: config.stage,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: LAMBDA_BUNDLING.target,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourceMap,
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        banner: LAMBDA_BUNDLING.banner,
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
+        define: stageDefines(config.faultInjection.allowed),
+        forceDockerBundling: false,
+      },
+    });
+    acknowledgeNag(
+      this,
+      'AwsSolutions-L1',
+      'Pinned to nodejs22.x like every function of the service: bundles target node22 and the tests run on it; moving runtimes is a deliberate, tested change.',
+    );
+    acknowledgeNag(
+      role,
+      'AwsSolutions-IAM5',
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they are granted on "*".',
+      'Resource::*',
+    );
+  }
+}
