@@ -8,7 +8,7 @@
  *
  * One runtime per process: handlers read their environment once, at module load.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,8 +17,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { StageName } from '#config/stages';
-import { buildProxyEvent, createRouteMatcher, header } from './api-gateway.ts';
+import { buildProxyEvent, createRouteMatcher, header, readApiKeys } from './api-gateway.ts';
 import { createLocalTokenIssuer, type IssueTokenOptions, type LocalTokenIssuer } from './auth.ts';
+import { readAppClients, startTokenEndpoint } from './cognito.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
 import { createLambdaContext } from './lambda-context.ts';
@@ -30,7 +31,7 @@ import {
   provisionStage,
   synthesizeLocalStage,
 } from './provision.ts';
-import type { ApiRoute, StackTemplate } from './template.ts';
+import { type ApiRoute, type StackTemplate, TemplateResolver } from './template.ts';
 
 /** API Gateway's payload limit; handlers enforce their own, smaller one. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -62,12 +63,28 @@ export interface LocalRuntimeOptions {
   readonly onMetrics?: EmfSink;
 }
 
+/** One consumer of the stage: its app client (id, secret, scopes) and its API key. */
+export interface LocalConsumer {
+  readonly name: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** OAuth scopes its client may be granted, e.g. `orders/orders.read`. */
+  readonly scopes: readonly string[];
+  /** Value for the `x-api-key` header. */
+  readonly apiKey: string;
+  readonly apiKeyId: string;
+}
+
 export interface LocalRuntime {
   /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
   readonly apiUrl: string;
-  /** Value for the `x-api-key` header. */
+  /** The token endpoint, as the user pool's domain serves it: `POST {tokenUrl}`. */
+  readonly tokenUrl: string;
+  /** Every consumer of the stage config, in its order. */
+  readonly consumers: readonly LocalConsumer[];
+  /** The first consumer's API key. */
   readonly apiKey: string;
-  /** Bearer token with both orders scopes, valid 12 hours. */
+  /** A token of the first consumer with all its scopes, valid as long as its client's tokens. */
   readonly token: string;
   readonly pricingUrl: string;
   readonly emulatorEndpoint: string;
@@ -75,7 +92,10 @@ export interface LocalRuntime {
   readonly routes: readonly ApiRoute[];
   readonly provisioned: ProvisionedStage;
   readonly pricing: PricingStub;
-  /** Mints another token from the local issuer (other scopes, client or expiry). */
+  /**
+   * Mints a token from the local issuer, for the first consumer unless `clientId` says otherwise
+   * (other scopes, client or expiry; no checks, unlike the token endpoint).
+   */
   issueToken(options?: IssueTokenOptions): Promise<string>;
   stop(): Promise<void>;
 }
@@ -252,8 +272,38 @@ export const startLocalRuntime = async (
         .map((type: unknown) => String(type).replace('~1', '/')),
     );
 
-    const apiKey = `local-${randomBytes(16).toString('hex')}`;
-    const token = await issuer.issueToken();
+    // Consumers: each app client paired with the API key of the same consumer, as the stack made them.
+    const resolver = new TemplateResolver(stacks, {
+      endpoint: emulatorEndpoint,
+      region: provisioned.region,
+    });
+    const apiKeys = readApiKeys(resolver);
+    const appClients = readAppClients(resolver);
+    const consumers: LocalConsumer[] = appClients.flatMap((client) => {
+      const key = apiKeys.find((candidate) => candidate.name === client.name);
+      return key
+        ? [
+            {
+              name: client.name,
+              clientId: client.clientId,
+              clientSecret: client.clientSecret,
+              scopes: client.scopes,
+              apiKey: key.value,
+              apiKeyId: key.id,
+            },
+          ]
+        : [];
+    });
+    const first = consumers[0];
+    if (first === undefined)
+      throw new Error(
+        'The templates define no consumer (a Cognito app client and an API key with orders:consumer metadata)',
+      );
+    const tokenEndpoint = await startTokenEndpoint(appClients, issuer);
+    cleanups.push(() => tokenEndpoint.stop());
+    const issueToken = (tokenOptions: IssueTokenOptions = {}) =>
+      issuer.issueToken({ clientId: first.clientId, scopes: first.scopes, ...tokenOptions });
+    const token = await issueToken();
 
     const handle = async (
       request: IncomingMessage,
@@ -337,7 +387,8 @@ export const startLocalRuntime = async (
         );
       }
       const sentKey = header(request.headers, 'x-api-key');
-      if (route.apiKeyRequired && sentKey !== apiKey) {
+      const apiKey = apiKeys.find((key) => key.value === sentKey);
+      if (route.apiKeyRequired && apiKey === undefined) {
         return send(
           403,
           problemBody(
@@ -365,7 +416,7 @@ export const startLocalRuntime = async (
         sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
         stage,
         requestId,
-        ...(route.apiKeyRequired && { apiKey }),
+        ...(route.apiKeyRequired && apiKey && { apiKey }),
         ...(claims && { claims }),
         binaryMediaTypes,
       });
@@ -450,7 +501,9 @@ export const startLocalRuntime = async (
 
     return {
       apiUrl: `http://127.0.0.1:${port}`,
-      apiKey,
+      tokenUrl: tokenEndpoint.url,
+      consumers,
+      apiKey: first.apiKey,
       token,
       pricingUrl: pricing.url,
       emulatorEndpoint,
@@ -458,7 +511,7 @@ export const startLocalRuntime = async (
       routes: provisioned.routes,
       provisioned,
       pricing,
-      issueToken: (tokenOptions) => issuer.issueToken(tokenOptions),
+      issueToken,
       stop: stopAll,
     };
   } catch (error) {

@@ -58,16 +58,29 @@ try {
   throw error;
 }
 
-const { apiUrl, apiKey, token, pricingUrl, emulatorEndpoint } = runtime;
+const { apiUrl, apiKey, token, pricingUrl, emulatorEndpoint, tokenUrl, consumers } = runtime;
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+const firstConsumer = consumers[0]?.name ?? '';
 console.log(`
 Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   API:          ${apiUrl}
-  API key:      ${apiKey}
+  token URL:    ${tokenUrl}   (client credentials, HTTP Basic, as the Cognito domain)
   token:        ${token}
+                (${firstConsumer}, all its scopes; send it with ${firstConsumer}'s API key)
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
   emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
   OpenAPI:      ${apiUrl}/openapi.json
+
+Consumers (each sees only the orders it created; orders.read.all sees every order):
+${consumers
+  .map(
+    (consumer) =>
+      `  ${consumer.name}\n    client id:     ${consumer.clientId}\n    client secret: ${consumer.clientSecret}\n    API key:       ${consumer.apiKey}\n    scopes:        ${consumer.scopes.join(' ')}`,
+  )
+  .join('\n')}
+
+Get a token for a consumer (the token of one consumer with the API key of another is refused):
+  curl -s -u '<client id>:<client secret>' -d grant_type=client_credentials '${tokenUrl}'
 
 Only in AWS (not emulated): ${runtime.provisioned.notEmulated
   .filter((type) => !IN_PROCESS_TYPES.has(type))

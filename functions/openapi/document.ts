@@ -11,7 +11,7 @@ import {
   OrderSchema,
   ProblemSchema,
 } from '../commons/schemas.ts';
-import { ROUTES, type RouteDefinition, type RouteId } from '../routes.ts';
+import { oauthScope, ROUTES, type RouteDefinition, type RouteId } from '../routes.ts';
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the handlers validate with and
@@ -171,9 +171,10 @@ const pathOperation = (route: RouteDefinition) => {
     operationId: route.id,
     summary: route.summary,
     tags: [route.id === 'health' ? 'health' : 'orders'],
+    // Alternatives: API Gateway admits a token holding any one of the method's scopes.
     security:
       route.auth.type === 'oauth'
-        ? [{ oauth2: route.auth.scopes.map((scope) => `orders/${scope}`), apiKey: [] }]
+        ? route.auth.scopes.map((scope) => ({ oauth2: [oauthScope(scope)], apiKey: [] }))
         : [],
     ...(allParameters.length > 0 ? { parameters: allParameters } : {}),
     ...(operation.body
@@ -252,8 +253,9 @@ export const buildOpenApiDocument = (serverUrl = 'http://127.0.0.1:3000'): OpenA
             clientCredentials: {
               tokenUrl: 'https://<your-domain>.auth.<region>.amazoncognito.com/oauth2/token',
               scopes: {
-                'orders/orders.read': 'Read orders',
-                'orders/orders.write': 'Create and cancel orders',
+                'orders/orders.read': "Read the calling consumer's own orders",
+                'orders/orders.write': "Create orders and cancel the calling consumer's own orders",
+                'orders/orders.read.all': "Read every consumer's orders (reporting)",
               },
             },
           },

@@ -3,11 +3,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { documentClient } from '#clients/dynamodb';
 import { sqsClient } from '#clients/sqs';
+import { requireCaller } from '#commons/caller';
 import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
 import { idempotentRoute } from '#commons/idempotency';
-import { type OrderRecord, OrdersRepository, toOrder } from '#commons/orders-repository';
+import {
+  type OrderRecord,
+  OrdersRepository,
+  ownerCustomerKey,
+  toOrder,
+} from '#commons/orders-repository';
 import { createPricingClient } from '#commons/pricing';
 import { CreateOrderRequestSchema } from '#commons/schemas';
 import { logger, metrics } from '#powertools';
@@ -37,7 +43,8 @@ export interface FulfilmentMessage {
  */
 export const handler = httpRoute(
   { routeId: 'createOrder', body: CreateOrderRequestSchema, idempotency: idempotentRoute() },
-  async ({ body }) => {
+  async ({ body, caller }) => {
+    const { consumer } = requireCaller(caller);
     const price = await pricing.quote(body.currency, body.items);
     if (price.source === 'fallback') {
       logger.warn('Pricing unavailable, using list prices', {
@@ -53,6 +60,8 @@ export const handler = httpRoute(
     const order: OrderRecord = {
       orderId: `ord_${randomUUID().replaceAll('-', '')}`,
       customerId: body.customerId,
+      owner: consumer,
+      ownerCustomer: ownerCustomerKey(consumer, body.customerId),
       status: 'PENDING',
       currency: body.currency,
       items: body.items,
