@@ -14,6 +14,8 @@ const IN_PROCESS_TYPES = new Set([
   'AWS::ApiGateway::Resource',
   'AWS::ApiGateway::Method',
   'AWS::Lambda::Function',
+  'AWS::ApiGateway::ApiKey',
+  'AWS::Cognito::UserPoolClient',
 ]);
 
 const fail = (message: string): never => {
