@@ -28,8 +28,8 @@ type Schema = z.ZodMiniType;
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is not valid (see error.details)',
   401: 'Missing or invalid bearer token',
-  403: 'Missing API key, or the token lacks the scope',
-  404: 'No such order',
+  403: "Missing API key, an API key of another consumer than the token's, or the token lacks the scope",
+  404: "No such order, or another consumer's order (ORDER_NOT_FOUND)",
   409: 'The order is not in a state that allows this, or the same Idempotency-Key is in progress',
   413: 'The body is larger than the limit',
   415: 'The body is not application/json',
