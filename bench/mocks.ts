@@ -13,6 +13,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -39,6 +40,9 @@ export const installMocks = (): InstalledMocks => {
     .on(GetCommand)
     .resolves({ Item: order })
     .on(PutCommand)
+    .resolves({})
+    // createOrder with an Idempotency-Key: the order and its idempotency mark, in one transaction.
+    .on(TransactWriteCommand)
     .resolves({})
     .on(DeleteCommand)
     .resolves({})

@@ -87,7 +87,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Create an order (idempotent with an Idempotency-Key header)',
     auth: { type: 'oauth', scopes: ['orders.write'] },
     access: {
-      ordersTable: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      // GetItem: a retry whose first attempt committed but did not save its response reads the order.
+      ordersTable: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
       idempotencyTable: true,
       fulfilmentQueue: true,
       pricing: true,

@@ -93,7 +93,7 @@ const synthInputsHash = async (stage: StageName): Promise<string> => {
       else if (entry.isFile() && /\.(ts|json)$/.test(entry.name)) files.push(path);
     }
   };
-  for (const dir of ['cdk', 'functions']) {
+  for (const dir of ['cdk', 'functions', 'dashboards']) {
     if (existsSync(join(REPO_ROOT, dir))) await walk(join(REPO_ROOT, dir));
   }
   files.push(

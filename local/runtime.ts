@@ -19,7 +19,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { StageName } from '#config/stages';
 import { buildProxyEvent, createRouteMatcher, header, readApiKeys } from './api-gateway.ts';
 import { createLocalTokenIssuer, type IssueTokenOptions, type LocalTokenIssuer } from './auth.ts';
+import { createLocalCloudWatch, tapLambdaLogs } from './cloudwatch.ts';
 import { readAppClients, startTokenEndpoint } from './cognito.ts';
+import { readDashboards, startDashboardServer } from './dashboards.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
 import { createLambdaContext } from './lambda-context.ts';
@@ -88,6 +90,8 @@ export interface LocalRuntime {
   readonly token: string;
   readonly pricingUrl: string;
   readonly emulatorEndpoint: string;
+  /** The local CloudWatch dashboards page (the stacks' dashboards, drawn from emulator metrics). */
+  readonly dashboardUrl: string;
   readonly stage: StageName;
   readonly routes: readonly ApiRoute[];
   readonly provisioned: ProvisionedStage;
@@ -246,8 +250,29 @@ export const startLocalRuntime = async (
     });
     cleanups.push(restoreEnv);
     const handlerLogLevel = options.handlerLogLevel ?? process.env.LOG_LEVEL ?? 'WARN';
+    // CloudWatch as played locally: EMF and per-request metrics, and log lines, into the emulator.
+    const cloudwatch = createLocalCloudWatch({
+      endpoint: emulatorEndpoint,
+      region: provisioned.region,
+    });
+    cleanups.push(() => cloudwatch.stop());
+    const resolver = new TemplateResolver(stacks, {
+      endpoint: emulatorEndpoint,
+      region: provisioned.region,
+    });
+    const dashboardServer = await startDashboardServer({
+      dashboards: readDashboards(stacks, resolver),
+      endpoint: emulatorEndpoint,
+      region: provisioned.region,
+      cloudwatch,
+    });
+    cleanups.push(() => dashboardServer.stop());
+    cleanups.push(tapLambdaLogs(stacks, resolver, cloudwatch));
     const restoreOutput = captureMetricsOutput({
-      onEmf: options.onMetrics ?? (() => undefined),
+      onEmf: (record) => {
+        cloudwatch.putEmf(record);
+        options.onMetrics?.(record);
+      },
       // Shown only when the handlers' logs are: they explain metrics, not requests.
       ...(/^(DEBUG|TRACE|INFO)$/i.test(handlerLogLevel) && {
         onDiagnostic: (line: string) => console.error(line),
@@ -273,10 +298,6 @@ export const startLocalRuntime = async (
     );
 
     // Consumers: each app client paired with the API key of the same consumer, as the stack made them.
-    const resolver = new TemplateResolver(stacks, {
-      endpoint: emulatorEndpoint,
-      region: provisioned.region,
-    });
     const apiKeys = readApiKeys(resolver);
     const appClients = readAppClients(resolver);
     const consumers: LocalConsumer[] = appClients.flatMap((client) => {
@@ -305,10 +326,28 @@ export const startLocalRuntime = async (
       issuer.issueToken({ clientId: first.clientId, scopes: first.scopes, ...tokenOptions });
     const token = await issueToken();
 
+    const apiNames = new Map(
+      stacks.flatMap(({ stackName, template }) =>
+        Object.entries(template.Resources ?? {})
+          .filter(([, resource]) => resource.Type === 'AWS::ApiGateway::RestApi')
+          .map(([logicalId, resource]) => [
+            `${stackName}/${logicalId}`,
+            String(resolver.resolve(stackName, resource.Properties?.Name ?? logicalId)),
+          ]),
+      ),
+    );
+    /** What one request met, for the API Gateway and Lambda metrics AWS would publish. */
+    interface RequestTrace {
+      route?: ApiRoute;
+      durationMs?: number;
+      functionError?: boolean;
+    }
+
     const handle = async (
       request: IncomingMessage,
       response: ServerResponse,
       requestId: string,
+      trace: RequestTrace,
     ): Promise<number> => {
       const send = (status: number, body: string, headers: Record<string, string> = {}): number => {
         response.writeHead(status, {
@@ -359,6 +398,7 @@ export const startLocalRuntime = async (
         return send(404, problemBody('ROUTE_NOT_FOUND', `No route for ${method} ${url.pathname}`));
       }
       const { route } = found.match;
+      trace.route = route;
 
       if (route.mock) {
         response.writeHead(route.mock.statusCode, {
@@ -428,7 +468,10 @@ export const startLocalRuntime = async (
       let result: APIGatewayProxyResult | 'timeout';
       try {
         result = await withTimeout(handler(event, context), timeoutMs);
+        trace.durationMs = Date.now() - startedAt;
       } catch (error) {
+        trace.durationMs = Date.now() - startedAt;
+        trace.functionError = true;
         // Lambda reports an unhandled error; API Gateway answers 502 without details.
         console.error(
           `[${requestId}] ${fn.routeId} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -436,6 +479,7 @@ export const startLocalRuntime = async (
         return send(502, problemBody('INTERNAL_ERROR', 'Internal server error'));
       }
       if (result === 'timeout') {
+        trace.functionError = true;
         return send(
           504,
           problemBody(
@@ -445,6 +489,7 @@ export const startLocalRuntime = async (
         );
       }
       if (typeof result !== 'object' || result === null || !Number.isInteger(result.statusCode)) {
+        trace.functionError = true;
         console.error(`[${requestId}] ${fn.routeId} returned a malformed proxy response`);
         return send(502, problemBody('INTERNAL_ERROR', 'Malformed Lambda proxy response'));
       }
@@ -466,7 +511,8 @@ export const startLocalRuntime = async (
     const server: Server = createServer((request, response) => {
       const requestId = randomUUID();
       const startedAt = performance.now();
-      void handle(request, response, requestId)
+      const trace: RequestTrace = {};
+      void handle(request, response, requestId, trace)
         .catch((error: unknown) => {
           console.error(
             `[${requestId}] local runtime error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -479,6 +525,20 @@ export const startLocalRuntime = async (
         })
         .then((status) => {
           const ms = Math.round(performance.now() - startedAt);
+          const { route } = trace;
+          if (route && !route.mock) {
+            cloudwatch.recordRequest({
+              apiName: apiNames.get(`${route.stackName}/${route.restApiLogicalId}`) ?? 'unknown',
+              stage,
+              method: route.method,
+              resource: route.path,
+              status,
+              latencyMs: performance.now() - startedAt,
+              ...(route.function && { functionName: route.function.functionName }),
+              ...(trace.durationMs !== undefined && { durationMs: trace.durationMs }),
+              ...(trace.functionError && { functionError: true }),
+            });
+          }
           log(`${clock()} ${request.method} ${request.url} ${status} ${ms}ms ${requestId}`);
         });
     });
@@ -507,6 +567,7 @@ export const startLocalRuntime = async (
       token,
       pricingUrl: pricing.url,
       emulatorEndpoint,
+      dashboardUrl: dashboardServer.url,
       stage,
       routes: provisioned.routes,
       provisioned,

@@ -72,6 +72,7 @@ Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
   emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
   OpenAPI:      ${apiUrl}/openapi.json
+  dashboards:   ${runtime.dashboardUrl}   (the stacks' CloudWatch dashboards, from local metrics)
 
 Consumers (each sees only the orders it created; orders.read.all sees every order):
 ${consumers

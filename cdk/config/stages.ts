@@ -84,7 +84,7 @@ export interface StageConfig {
   readonly orders: {
     /** Days a cancelled order is kept before its TTL expires it. */
     readonly cancelledRetentionDays: number;
-    /** Days an idempotency record is kept. */
+    /** Seconds an idempotency record is kept: a retry within this window replays the first response. */
     readonly idempotencyTtlSeconds: number;
   };
   /** Messages received this many times move to the fulfilment DLQ. */

@@ -12,6 +12,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { FUNCTION_METADATA, type OrdersTableAction, type RouteId } from '#routes';
 import { LAMBDA_BUNDLING, stageDefines } from './bundling.ts';
@@ -110,8 +111,8 @@ export class OrdersFunction extends NodejsFunction {
       role,
       logGroup,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'orders',
-        POWERTOOLS_METRICS_NAMESPACE: 'Orders',
+        POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: config.logLevel ?? 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         [ENV.stage]: config.stage,

@@ -47,6 +47,7 @@ import {
   type RouteDefinition,
   type RouteId,
 } from '#routes';
+import { ServiceDashboards } from '../constructs/dashboards.ts';
 import { acknowledgeNag } from '../constructs/nag.ts';
 import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constructs/oauth.ts';
 import { OrdersFunction } from '../constructs/orders-function.ts';
@@ -372,6 +373,28 @@ export class ApiStack extends Stack {
         `WAF is disabled in the ${config.stage} stage (config.api.waf.enabled=false) to save the web ACL cost; staging and prod run the same API behind WAF.`,
       );
     }
+
+    // --- Dashboards and saved log queries, from the definitions in dashboards/ ---
+    new ServiceDashboards(this, 'Observability', {
+      config,
+      targets: {
+        api: { name: this.api.restApiName, stage: config.stage },
+        functionNames: Object.fromEntries(
+          Object.entries(this.functions).map(([routeId, fn]) => [routeId, fn.functionName]),
+        ) as Record<RouteId, string>,
+        tableNames: {
+          orders: props.data.ordersTable.tableName,
+          idempotency: props.data.idempotencyTable.tableName,
+        },
+        queueNames: {
+          fulfilment: props.data.fulfilmentQueue.queueName,
+        },
+        logGroups: {
+          functions: Object.values(this.functions).map((fn) => fn.logGroup.logGroupName),
+          apiAccess: [accessLogs.logGroupName],
+        },
+      },
+    });
 
     // --- Outputs: identifiers only, never key values or client secrets ---
     new CfnOutput(this, 'ApiUrl', {

@@ -24,6 +24,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details: readonly ProblemDetail[] = [],
+    /** Response headers the problem needs, such as `retry-after`. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -68,12 +70,18 @@ export const httpErrors = {
       'This Idempotency-Key was already used with a different request body',
       [{ path: 'headers.idempotency-key', message: 'Use a new key for a different request' }],
     ),
-  idempotencyInProgress: () =>
+  idempotencyInProgress: (retryAfterSeconds = 1) =>
     new HttpError(
       409,
       'IDEMPOTENCY_IN_PROGRESS',
       'A request with this Idempotency-Key is still in progress',
-      [{ path: 'headers.idempotency-key', message: 'Retry after the first request completes' }],
+      [
+        {
+          path: 'headers.idempotency-key',
+          message: `Retry with the same key and body after ${retryAfterSeconds} s to get its result`,
+        },
+      ],
+      { 'retry-after': String(retryAfterSeconds) },
     ),
   serviceUnavailable: () =>
     new HttpError(
@@ -84,11 +92,14 @@ export const httpErrors = {
 } as const;
 
 /** Maps any thrown value to the public status and problem body. Never exposes internals. */
-export const toProblem = (error: unknown): { statusCode: number; body: ProblemBody } => {
+export const toProblem = (
+  error: unknown,
+): { statusCode: number; body: ProblemBody; headers?: Readonly<Record<string, string>> } => {
   if (error instanceof HttpError) {
     return {
       statusCode: error.statusCode,
       body: { error: { code: error.code, message: error.message, details: error.details } },
+      ...(Object.keys(error.headers).length > 0 && { headers: error.headers }),
     };
   }
   // Matched by name so that routes without idempotency never load the Powertools package.

@@ -12,6 +12,7 @@ import { type Caller, type ConsumerBinding, parseConsumers, resolveCaller } from
 import { env } from './env.ts';
 import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
+import type { IdempotencyScope } from './idempotency.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 import { IdempotencyKeySchema } from './schemas.ts';
 
@@ -29,6 +30,8 @@ export interface ValidatedRequest<B, Q, P> {
    * every authenticated route, undefined on public ones.
    */
   readonly caller: Caller | undefined;
+  /** The request's idempotency record, on an idempotent route called with an Idempotency-Key. */
+  readonly idempotency?: IdempotencyScope;
 }
 
 export interface RouteOptions<B, Q, P> {
@@ -54,6 +57,17 @@ const JSON_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
 } as const;
+
+const presetResponses = new WeakMap<APIGatewayProxyEvent, HttpResult>();
+
+/**
+ * Answers a request with `response` instead of running its handler. Unlike a middy early return
+ * (a `before` that returns a value), every `after` middleware still runs, so the response gets
+ * the same CORS and other headers as one the handler returned. Idempotent replays use it.
+ */
+export const answerWithoutHandler = (event: APIGatewayProxyEvent, response: HttpResult): void => {
+  presetResponses.set(event, response);
+};
 
 /** A JSON response with the headers every response carries. */
 export const json = (
@@ -168,7 +182,7 @@ const routeLabels = (routeId: RouteId): MiddlewareObj<APIGatewayProxyEvent> => (
  */
 const errorMapper = (): MiddlewareObj<unknown, HttpResult> => ({
   onError: (request) => {
-    const { statusCode, body } = toProblem(request.error);
+    const { statusCode, body, headers } = toProblem(request.error);
     if (statusCode >= 500) {
       logger.error('Request failed', { statusCode, code: body.error.code, error: request.error });
       metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
@@ -177,7 +191,7 @@ const errorMapper = (): MiddlewareObj<unknown, HttpResult> => ({
       metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
     }
     // Set, not returned: the Powertools onError hooks still run (flush metrics, close segment).
-    request.response = json(statusCode, body);
+    request.response = json(statusCode, body, headers);
   },
 });
 
@@ -205,7 +219,8 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
   const consumers = authenticated ? parseConsumers(env.consumers()) : undefined;
   chain.use(validation(options, env.maxBodyBytes(), consumers));
   if (options.idempotency) chain.use(options.idempotency);
-  return chain.handler((event, context) =>
-    handler((event as ValidatedEvent<B, Q, P>).validated, context),
+  return chain.handler(
+    async (event, context) =>
+      presetResponses.get(event) ?? handler((event as ValidatedEvent<B, Q, P>).validated, context),
   );
 };

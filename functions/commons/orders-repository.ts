@@ -5,6 +5,8 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Caller } from './caller.ts';
@@ -71,15 +73,24 @@ export class OrdersRepository {
     },
   ) {}
 
-  /** Stores a new order; fails if the id already exists. */
-  async create(order: OrderRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: order,
-        ConditionExpression: 'attribute_not_exists(orderId)',
-      }),
-    );
+  /**
+   * Stores a new order; fails if the id already exists. `alongWith` is written in the same
+   * transaction (an idempotency commit), so both happen or neither does.
+   */
+  async create(
+    order: OrderRecord,
+    alongWith?: NonNullable<TransactWriteCommandInput['TransactItems']>[number],
+  ): Promise<void> {
+    const put = {
+      TableName: this.tableName,
+      Item: order,
+      ConditionExpression: 'attribute_not_exists(orderId)',
+    };
+    if (alongWith === undefined) {
+      await this.client.send(new PutCommand(put));
+      return;
+    }
+    await this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, alongWith] }));
   }
 
   /** Removes an order that was stored but could not be handed to fulfilment. */

@@ -36,14 +36,26 @@ export interface FulfilmentMessage {
   readonly createdAt: string;
 }
 
+const created = (order: OrderRecord) =>
+  json(201, toOrder(order), { location: `/orders/${order.orderId}` });
+
 /**
  * POST /orders: prices the order (with fallback), stores it as PENDING and hands it to
  * fulfilment. If the hand-off fails the stored order is removed and the client gets a 503, so a
  * retry cannot leave an order that fulfilment never hears of.
  */
 export const handler = httpRoute(
-  { routeId: 'createOrder', body: CreateOrderRequestSchema, idempotency: idempotentRoute() },
-  async ({ body, caller }) => {
+  {
+    routeId: 'createOrder',
+    body: CreateOrderRequestSchema,
+    idempotency: idempotentRoute({
+      replayCommitted: async (orderId) => {
+        const order = await orders.get(orderId);
+        return order && created(order);
+      },
+    }),
+  },
+  async ({ body, idempotency, caller }) => {
     const { consumer } = requireCaller(caller);
     const price = await pricing.quote(body.currency, body.items);
     if (price.source === 'fallback') {
@@ -72,7 +84,7 @@ export const handler = httpRoute(
       createdAt: now,
       updatedAt: now,
     };
-    await orders.create(order);
+    await orders.create(order, idempotency?.commitWrite(order.orderId));
 
     const message: FulfilmentMessage = {
       type: 'OrderCreated',
@@ -98,6 +110,6 @@ export const handler = httpRoute(
 
     logger.info('Order created', { orderId: order.orderId, pricingSource: price.source });
     metrics.addMetric('OrdersCreated', MetricUnit.Count, 1);
-    return json(201, toOrder(order), { location: `/orders/${order.orderId}` });
+    return created(order);
   },
 );

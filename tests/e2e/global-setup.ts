@@ -36,6 +36,8 @@ declare module 'vitest' {
     /** The local token endpoint and its app clients; null and empty against a deployed stage. */
     tokenUrl: string | null;
     appClients: LocalConsumer[];
+    /** The local dashboards page; null against a deployed stage (use the CloudWatch console). */
+    dashboardUrl: string | null;
   }
 }
 
@@ -66,6 +68,7 @@ export default async function setup(
     });
     project.provide('tokenUrl', null);
     project.provide('appClients', []);
+    project.provide('dashboardUrl', null);
     return undefined;
   }
 
@@ -92,5 +95,6 @@ export default async function setup(
   project.provide('consumers', consumers);
   project.provide('tokenUrl', runtime.tokenUrl);
   project.provide('appClients', [...runtime.consumers]);
+  project.provide('dashboardUrl', runtime.dashboardUrl);
   return () => runtime.stop();
 }

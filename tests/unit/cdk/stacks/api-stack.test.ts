@@ -190,6 +190,19 @@ describe('ApiStack', () => {
       expect(actions).not.toContain('dynamodb:Query');
     });
 
+    it('lets createOrder read an order, so a retry can answer with the order it committed', () => {
+      // Act
+      const onOrdersTable = statementsOfRole(dev.api, roleOf(dev, 'createOrder')).filter(
+        (s) =>
+          /OrdersTable/.test(JSON.stringify(s.Resource)) &&
+          !/index/.test(JSON.stringify(s.Resource)),
+      );
+
+      // Assess
+      expect(onOrdersTable.flatMap((s) => [s.Action].flat())).toContain('dynamodb:GetItem');
+      expect(JSON.stringify(onOrdersTable)).not.toMatch(/Idempotency/);
+    });
+
     it('lets only createOrder send to the fulfilment queue', () => {
       for (const route of ROUTES.filter((r) => r.id !== 'createOrder')) {
         expect(actionsOfRole(dev.api, roleOf(dev, route.id))).not.toContain('sqs:SendMessage');

@@ -31,6 +31,18 @@ describe('error mapping', () => {
     );
   });
 
+  it('tells a client that meets a request in progress when to retry', () => {
+    const problem = toProblem(httpErrors.idempotencyInProgress(2));
+
+    expect(problem.statusCode).toBe(409);
+    expect(problem.headers).toEqual({ 'retry-after': '2' });
+    expect(problem.body.error.details[0]?.path).toBe('headers.idempotency-key');
+  });
+
+  it('adds no headers to problems that need none', () => {
+    expect(toProblem(httpErrors.notFound('Order')).headers).toBeUndefined();
+  });
+
   it('answers anything else with a bare 500 that reveals nothing', () => {
     const problem = toProblem(
       new Error('connect ECONNREFUSED 10.0.0.1:5432 at Socket.connect (net.js:1)'),

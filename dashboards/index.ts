@@ -1,0 +1,10 @@
+/** Every dashboard of the service; the stacks deploy each, the local runtime renders each. */
+import { BUSINESS } from './business.ts';
+import { SERVICE_OVERVIEW } from './service-overview.ts';
+import type { DashboardDefinition } from './types.ts';
+
+export const DASHBOARDS: readonly DashboardDefinition[] = [SERVICE_OVERVIEW, BUSINESS];
+
+export { AWS_METRICS, isAwsMetric } from './aws-metrics.ts';
+export { SAVED_QUERIES } from './queries.ts';
+export type * from './types.ts';
