@@ -245,6 +245,8 @@ export const startLocalRuntime = async (
       POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? process.env.LOG_LEVEL ?? 'WARN',
       // No X-Ray daemon locally.
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // Metrics on, as deployed, whatever the embedding process set: the runtime captures them.
+      POWERTOOLS_METRICS_DISABLED: 'false',
       // The SDK's Node-version notice would otherwise print once per process.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
