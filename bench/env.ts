@@ -8,6 +8,11 @@ const FUNCTION_ENV: Readonly<Record<EnvName, string>> = {
   [ENV.stage]: 'bench',
   [ENV.ordersTable]: 'bench-orders',
   [ENV.ordersByCustomerIndex]: 'byCustomer',
+  [ENV.ordersByOwnerIndex]: 'byOwnerCustomer',
+  [ENV.consumers]: JSON.stringify([
+    { name: 'bench', clientId: 'bench-client', apiKeyId: 'bench-key' },
+  ]),
+  [ENV.cursorSecretArn]: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-cursor-key',
   [ENV.idempotencyTable]: 'bench-idempotency',
   [ENV.idempotencyTtlSeconds]: '3600',
   [ENV.fulfilmentQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-fulfilment',

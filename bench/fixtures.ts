@@ -34,6 +34,8 @@ export const PRICING_QUOTE = {
 export const storedOrder = (status = 'PENDING') => ({
   orderId: ORDER_ID,
   customerId: CUSTOMER_ID,
+  owner: 'bench',
+  ownerCustomer: `bench#${CUSTOMER_ID}`,
   status,
   currency: 'EUR',
   items: ITEMS,
@@ -126,6 +128,7 @@ export const apiEvent = (target: RouteId | 'baseline'): APIGatewayProxyEvent => 
       authorizer: request.scope ? { claims: { client_id: CLIENT_ID, scope: request.scope } } : null,
       httpMethod: request.method,
       identity: {
+        apiKeyId: 'bench-key',
         sourceIp: '203.0.113.10',
         userAgent: 'bench/1.0',
       } as APIGatewayProxyEvent['requestContext']['identity'],

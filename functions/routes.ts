@@ -3,7 +3,23 @@
  * methods, functions, grants and throttles from this table; the OpenAPI generator documents it;
  * the local runtime serves what the synthesized template says (and a test checks the two agree).
  */
-export type OrdersScope = 'orders.read' | 'orders.write';
+export type OrdersScope = 'orders.read' | 'orders.write' | 'orders.read.all';
+
+/** Identifier of the Cognito resource server that owns the orders scopes. */
+export const RESOURCE_SERVER_IDENTIFIER = 'orders';
+
+/**
+ * The one mapping from a route-table scope (`orders.read`) to the OAuth scope string in access
+ * tokens and in the authorizer's AuthorizationScopes (`orders/orders.read`): Cognito prefixes
+ * custom scopes with the resource server identifier.
+ */
+export const oauthScope = (scope: OrdersScope): string => `${RESOURCE_SERVER_IDENTIFIER}/${scope}`;
+
+/**
+ * The scope that lifts ownership: its holder reads every consumer's orders. Only a consumer
+ * whose stage config lists it can get a token with it; it grants no writes.
+ */
+export const READ_ALL_SCOPE: OrdersScope = 'orders.read.all';
 
 /** DynamoDB actions a route may be granted on the orders table. */
 export type OrdersTableAction =
@@ -28,7 +44,10 @@ export interface RouteDefinition {
   /** Handler file, relative to the repository root; it exports `handler`. */
   readonly entry: string;
   readonly summary: string;
-  /** `public` routes need no credential; others need an OAuth token with one of these scopes and an API key. */
+  /**
+   * `public` routes need no credential; others need an OAuth token with one of these scopes and
+   * the API key of the token's consumer, and answer only for that consumer's orders.
+   */
   readonly auth:
     | { readonly type: 'public' }
     | { readonly type: 'oauth'; readonly scopes: readonly OrdersScope[] };
@@ -40,8 +59,13 @@ export interface RouteDefinition {
   /** What the function may touch: drives its IAM grants and environment. */
   readonly access: {
     readonly ordersTable: readonly OrdersTableAction[];
-    /** Queries the per-customer index (needs `dynamodb:Query` on the index). */
-    readonly ordersByCustomerIndex?: boolean;
+    /**
+     * Queries the per-owner-and-customer index (every consumer's own orders) and the
+     * per-customer index (orders.read.all), each needing `dynamodb:Query` on that index.
+     */
+    readonly ordersIndexes?: boolean;
+    /** Reads the key that signs pagination cursors. */
+    readonly cursorSecret?: boolean;
     readonly idempotencyTable?: boolean;
     readonly fulfilmentQueue?: boolean;
     readonly pricing?: boolean;
@@ -58,6 +82,12 @@ export const FUNCTION_METADATA = {
   routeId: 'orders:routeId',
   entry: 'orders:entry',
 } as const;
+
+/**
+ * Template metadata on each consumer's Cognito app client and API key: the consumer's name, so
+ * the local runtime can pair them (and name them) as the stage config does.
+ */
+export const CONSUMER_METADATA = 'orders:consumer';
 
 export type RouteId = 'createOrder' | 'getOrder' | 'listOrders' | 'cancelOrder' | 'health';
 
@@ -91,8 +121,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/orders/{orderId}',
     entry: 'functions/orders/get-order.ts',
     summary: 'Read one order',
-    auth: { type: 'oauth', scopes: ['orders.read'] },
-    problems: { 404: ['NOT_FOUND'] },
+    auth: { type: 'oauth', scopes: ['orders.read', 'orders.read.all'] },
+    problems: { 404: ['ORDER_NOT_FOUND'] },
     access: { ordersTable: ['dynamodb:GetItem'] },
   },
   {
@@ -101,9 +131,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/orders',
     entry: 'functions/orders/list-orders.ts',
     summary: "List a customer's orders, newest first",
-    auth: { type: 'oauth', scopes: ['orders.read'] },
+    auth: { type: 'oauth', scopes: ['orders.read', 'orders.read.all'] },
     problems: { 400: ['INVALID_CURSOR'] },
-    access: { ordersTable: [], ordersByCustomerIndex: true },
+    access: { ordersTable: [], ordersIndexes: true, cursorSecret: true },
   },
   {
     id: 'cancelOrder',
@@ -114,7 +144,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: { type: 'oauth', scopes: ['orders.write'] },
     problems: {
       400: ['MALFORMED_JSON'],
-      404: ['NOT_FOUND'],
+      404: ['ORDER_NOT_FOUND'],
       409: ['INVALID_STATE'],
       413: ['PAYLOAD_TOO_LARGE'],
       415: ['UNSUPPORTED_MEDIA_TYPE'],

@@ -2,10 +2,39 @@
  * The parts of API Gateway (REST, v1) the local runtime reproduces in-process: matching a
  * request to a method of the template, and building the Lambda proxy event a handler receives.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { ApiRoute } from './template.ts';
+import { CONSUMER_METADATA } from '#routes';
+import type { ApiRoute, TemplateResolver } from './template.ts';
+
+/** An API key of the template, with its local id and a fresh value. */
+export interface LocalApiKey {
+  /** The consumer it belongs to (`orders:consumer` metadata), or the logical id. */
+  readonly name: string;
+  /** Same value the template's `Ref` to the key resolves to locally (what `apiKeyId` carries). */
+  readonly id: string;
+  /** What a client sends in `x-api-key`. */
+  readonly value: string;
+}
+
+/** Every enabled `AWS::ApiGateway::ApiKey` of the templates. */
+export const readApiKeys = (resolver: TemplateResolver): LocalApiKey[] =>
+  resolver.stacks.flatMap(({ stackName, template }) =>
+    Object.entries(template.Resources ?? {})
+      .filter(
+        ([, resource]) =>
+          resource.Type === 'AWS::ApiGateway::ApiKey' && resource.Properties?.Enabled !== false,
+      )
+      .map(([logicalId, resource]) => {
+        const name = resource.Metadata?.[CONSUMER_METADATA];
+        return {
+          name: typeof name === 'string' ? name : logicalId,
+          id: String(resolver.resolve(stackName, { Ref: logicalId })),
+          value: `local-${randomBytes(16).toString('hex')}`,
+        };
+      }),
+  );
 
 export interface RouteMatch {
   readonly route: ApiRoute;
@@ -104,7 +133,8 @@ export interface ProxyEventInput {
   readonly sourceIp: string;
   readonly stage: string;
   readonly requestId: string;
-  readonly apiKey?: string;
+  /** The API key the request sent, when the method requires one. */
+  readonly apiKey?: Pick<LocalApiKey, 'id' | 'value'>;
   readonly claims?: Record<string, string>;
   /** Content types API Gateway passes base64-encoded (the RestApi's BinaryMediaTypes). */
   readonly binaryMediaTypes?: readonly string[];
@@ -185,8 +215,8 @@ export const buildProxyEvent = (input: ProxyEventInput): APIGatewayProxyEvent =>
       identity: {
         accessKey: null,
         accountId: null,
-        apiKey: input.apiKey ?? null,
-        apiKeyId: input.apiKey ? 'local-api-key' : null,
+        apiKey: input.apiKey?.value ?? null,
+        apiKeyId: input.apiKey?.id ?? null,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,

@@ -1,9 +1,9 @@
 /**
  * Creates a stage's data plane in the emulator, exactly as the synthesized templates define it:
- * DynamoDB tables (keys, GSIs, LSIs, billing mode, TTL, streams, point-in-time recovery), SQS
- * queues (attributes, redrive to the local DLQ), SNS topics and subscriptions, SSM parameters.
- * There is no second list of resources: add a table to the CDK stack and it exists locally on
- * the next start.
+ * DynamoDB tables (keys, GSIs, LSIs, billing mode, TTL, streams, point-in-time recovery), SQS queues (attributes,
+ * redrive to the local DLQ), SNS topics and subscriptions, SSM parameters, Secrets Manager
+ * secrets (`secrets-manager.ts`). There is no second list of resources: add a table to the CDK
+ * stack and it exists locally on the next start.
  *
  * Encryption settings (KMS keys, SSE) are skipped: the emulator cannot make them meaningful.
  * Idempotent: a resource that already exists is reused as it is.
@@ -37,6 +37,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { StageName } from '#config/stages';
 import { LOCAL_STATE_DIR, REPO_ROOT } from './paths.ts';
+import { ensureSecrets, readSecrets } from './secrets-manager.ts';
 import {
   type ApiRoute,
   type DataResourceSpec,
@@ -294,6 +295,7 @@ export const provisionStage = async (
       ...resources
         .filter((spec) => spec.kind === 'parameter')
         .map((spec) => ensureParameter(ssm, spec)),
+      ensureSecrets(readSecrets(resolver), config),
       (async () => {
         for (const spec of ordered) {
           if (spec.kind === 'queue') await ensureQueue(sqs, spec);

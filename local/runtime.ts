@@ -8,7 +8,7 @@
  *
  * One runtime per process: handlers read their environment once, at module load.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,10 +17,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { StageName } from '#config/stages';
-import { buildProxyEvent, createRouteMatcher, header } from './api-gateway.ts';
+import { buildProxyEvent, createRouteMatcher, header, readApiKeys } from './api-gateway.ts';
 import { createLocalTokenIssuer, type IssueTokenOptions, type LocalTokenIssuer } from './auth.ts';
 import { SAMPLE_CATALOG_FILE, seedLocalCatalog } from './catalog.ts';
 import { createLocalCloudWatch, tapLambdaLogs } from './cloudwatch.ts';
+import { readAppClients, startTokenEndpoint } from './cognito.ts';
 import { readDashboards, startDashboardServer } from './dashboards.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
@@ -76,12 +77,28 @@ export interface LocalRuntimeOptions {
   readonly onMetrics?: EmfSink;
 }
 
+/** One consumer of the stage: its app client (id, secret, scopes) and its API key. */
+export interface LocalConsumer {
+  readonly name: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** OAuth scopes its client may be granted, e.g. `orders/orders.read`. */
+  readonly scopes: readonly string[];
+  /** Value for the `x-api-key` header. */
+  readonly apiKey: string;
+  readonly apiKeyId: string;
+}
+
 export interface LocalRuntime {
   /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
   readonly apiUrl: string;
-  /** Value for the `x-api-key` header. */
+  /** The token endpoint, as the user pool's domain serves it: `POST {tokenUrl}`. */
+  readonly tokenUrl: string;
+  /** Every consumer of the stage config, in its order. */
+  readonly consumers: readonly LocalConsumer[];
+  /** The first consumer's API key. */
   readonly apiKey: string;
-  /** Bearer token with both orders scopes, valid 12 hours. */
+  /** A token of the first consumer with all its scopes, valid as long as its client's tokens. */
   readonly token: string;
   readonly pricingUrl: string;
   readonly emulatorEndpoint: string;
@@ -95,7 +112,10 @@ export interface LocalRuntime {
   readonly pricing: PricingStub;
   /** SKUs loaded into the catalog table at start. */
   readonly catalogSkus: number;
-  /** Mints another token from the local issuer (other scopes, client or expiry). */
+  /**
+   * Mints a token from the local issuer, for the first consumer unless `clientId` says otherwise
+   * (other scopes, client or expiry; no checks, unlike the token endpoint).
+   */
   issueToken(options?: IssueTokenOptions): Promise<string>;
   stop(): Promise<void>;
 }
@@ -246,6 +266,8 @@ export const startLocalRuntime = async (
       POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? process.env.LOG_LEVEL ?? 'WARN',
       // No X-Ray daemon locally.
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // Metrics on, as deployed, whatever the embedding process set: the runtime captures them.
+      POWERTOOLS_METRICS_DISABLED: 'false',
       // The SDK's Node-version notice would otherwise print once per process.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
@@ -301,8 +323,34 @@ export const startLocalRuntime = async (
     const gatewayResponses = readGatewayResponses(stacks);
     const gatewayResponse = createGatewayResponder(gatewayResponses);
 
-    const apiKey = `local-${randomBytes(16).toString('hex')}`;
-    const token = await issuer.issueToken();
+    // Consumers: each app client paired with the API key of the same consumer, as the stack made them.
+    const apiKeys = readApiKeys(resolver);
+    const appClients = readAppClients(resolver);
+    const consumers: LocalConsumer[] = appClients.flatMap((client) => {
+      const key = apiKeys.find((candidate) => candidate.name === client.name);
+      return key
+        ? [
+            {
+              name: client.name,
+              clientId: client.clientId,
+              clientSecret: client.clientSecret,
+              scopes: client.scopes,
+              apiKey: key.value,
+              apiKeyId: key.id,
+            },
+          ]
+        : [];
+    });
+    const first = consumers[0];
+    if (first === undefined)
+      throw new Error(
+        'The templates define no consumer (a Cognito app client and an API key with orders:consumer metadata)',
+      );
+    const tokenEndpoint = await startTokenEndpoint(appClients, issuer);
+    cleanups.push(() => tokenEndpoint.stop());
+    const issueToken = (tokenOptions: IssueTokenOptions = {}) =>
+      issuer.issueToken({ clientId: first.clientId, scopes: first.scopes, ...tokenOptions });
+    const token = await issueToken();
 
     const apiNames = new Map(
       stacks.flatMap(({ stackName, template }) =>
@@ -411,7 +459,8 @@ export const startLocalRuntime = async (
         );
       }
       const sentKey = header(request.headers, 'x-api-key');
-      if (route.apiKeyRequired && sentKey !== apiKey) {
+      const apiKey = apiKeys.find((key) => key.value === sentKey);
+      if (route.apiKeyRequired && apiKey === undefined) {
         return sendGateway({
           responseType: 'INVALID_API_KEY',
           message: sentKey ? 'Invalid API key' : 'Missing API key: send the x-api-key header',
@@ -436,7 +485,7 @@ export const startLocalRuntime = async (
         sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
         stage,
         requestId,
-        ...(route.apiKeyRequired && { apiKey }),
+        ...(route.apiKeyRequired && apiKey && { apiKey }),
         ...(claims && { claims }),
         binaryMediaTypes,
       });
@@ -538,7 +587,9 @@ export const startLocalRuntime = async (
 
     return {
       apiUrl: `http://127.0.0.1:${port}`,
-      apiKey,
+      tokenUrl: tokenEndpoint.url,
+      consumers,
+      apiKey: first.apiKey,
       token,
       pricingUrl: pricing.url,
       emulatorEndpoint,
@@ -549,7 +600,7 @@ export const startLocalRuntime = async (
       provisioned,
       pricing,
       catalogSkus,
-      issueToken: (tokenOptions) => issuer.issueToken(tokenOptions),
+      issueToken,
       stop: stopAll,
     };
   } catch (error) {

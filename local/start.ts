@@ -17,6 +17,8 @@ const IN_PROCESS_TYPES = new Set([
   'AWS::ApiGateway::Method',
   'AWS::ApiGateway::GatewayResponse',
   'AWS::Lambda::Function',
+  'AWS::ApiGateway::ApiKey',
+  'AWS::Cognito::UserPoolClient',
 ]);
 
 const fail = (message: string): never => {
@@ -61,18 +63,32 @@ try {
   throw error;
 }
 
-const { apiUrl, apiKey, token, pricingUrl, emulatorEndpoint } = runtime;
+const { apiUrl, apiKey, token, pricingUrl, emulatorEndpoint, tokenUrl, consumers } = runtime;
 const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+const firstConsumer = consumers[0]?.name ?? '';
 console.log(`
 Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   API:          ${apiUrl}
-  API key:      ${apiKey}
+  API key:      ${apiKey}   (${firstConsumer}'s)
+  token URL:    ${tokenUrl}   (client credentials, HTTP Basic, as the Cognito domain)
   token:        ${token}
+                (${firstConsumer}, all its scopes; send it with ${firstConsumer}'s API key)
   catalog:      ${runtime.catalogSkus} SKUs from ops/catalog/sample.json (SKU-1, SKU-2, ...; load your own with AWS_ENDPOINT_URL=${emulatorEndpoint} npm run catalog:seed -- --stage ${runtime.stage} --file <json>)
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
   emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
   OpenAPI:      ${apiUrl}/openapi.json
   dashboards:   ${runtime.dashboardUrl}   (the stacks' CloudWatch dashboards, from local metrics)
+
+Consumers (each sees only the orders it created; orders.read.all sees every order):
+${consumers
+  .map(
+    (consumer) =>
+      `  ${consumer.name}\n    client id:     ${consumer.clientId}\n    client secret: ${consumer.clientSecret}\n    API key:       ${consumer.apiKey}\n    scopes:        ${consumer.scopes.join(' ')}`,
+  )
+  .join('\n')}
+
+Get a token for a consumer (the token of one consumer with the API key of another is refused):
+  curl -s -u '<client id>:<client secret>' -d grant_type=client_credentials '${tokenUrl}'
 
 Only in AWS (not emulated): ${runtime.provisioned.notEmulated
   .filter((type) => !IN_PROCESS_TYPES.has(type))
@@ -84,7 +100,7 @@ Create an order:
     -H 'content-type: application/json' \\
     -H 'x-api-key: ${apiKey}' \\
     -H 'authorization: Bearer ${token}' \\
-    -H "idempotency-key: $(uuidgen 2>/dev/null || date +%s%N)" \\
+    -H "idempotency-key: $(node -e 'console.log(crypto.randomUUID())')" \\
     -d '{"customerId":"c-123","currency":"EUR","items":[{"sku":"SKU-1","quantity":2,"unitPriceCents":1250},{"sku":"SKU-2","quantity":1}]}'
 
 Routes:

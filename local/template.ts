@@ -455,6 +455,8 @@ export const DATA_RESOURCE_TYPES = [
   'AWS::SNS::Topic',
   'AWS::SNS::Subscription',
   'AWS::SSM::Parameter',
+  // Created by secrets-manager.ts, not listed among the specs here.
+  'AWS::SecretsManager::Secret',
 ] as const;
 
 /** Queue properties that are CreateQueue attributes of the same name. */

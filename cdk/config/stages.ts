@@ -14,11 +14,20 @@ export interface ThrottleSettings {
   readonly burstLimit: number;
 }
 
-/** One API consumer: gets its own OAuth client, usage-plan key, quota and throttle. */
+/**
+ * One API consumer: gets its own OAuth client, usage-plan key, quota and throttle. Every order
+ * records the consumer that created it, and a consumer reads and cancels only its own orders.
+ */
 export interface ConsumerConfig {
-  /** Short name, used in construct ids and the usage plan name. */
+  /**
+   * Short name, used in construct ids and the usage plan name, and recorded as the owner of the
+   * orders the consumer creates: renaming a consumer hides its earlier orders from it.
+   */
   readonly name: string;
-  /** OAuth scopes granted to the consumer's app client. */
+  /**
+   * OAuth scopes granted to the consumer's app client. `orders.read.all` lets it read every
+   * consumer's orders; no consumer has it unless listed here.
+   */
   readonly scopes: readonly OrdersScope[];
   readonly throttle: ThrottleSettings;
   readonly quota: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' };
@@ -179,9 +188,18 @@ const storefront = (throttle: ThrottleSettings, quota: number): ConsumerConfig =
   quota: { limit: quota, period: 'DAY' },
 });
 
+/** A partner selling through its own channel: creates orders, sees only its own. */
+const marketplace = (throttle: ThrottleSettings, quota: number): ConsumerConfig => ({
+  name: 'marketplace',
+  scopes: ['orders.read', 'orders.write'],
+  throttle,
+  quota: { limit: quota, period: 'DAY' },
+});
+
+/** Back-office reporting: reads every consumer's orders, writes nothing. */
 const reporting = (throttle: ThrottleSettings, quota: number): ConsumerConfig => ({
   name: 'reporting',
-  scopes: ['orders.read'],
+  scopes: ['orders.read.all'],
   throttle,
   quota: { limit: quota, period: 'DAY' },
 });
@@ -207,6 +225,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     consumers: [
       storefront({ rateLimit: 20, burstLimit: 40 }, 50_000),
+      marketplace({ rateLimit: 10, burstLimit: 20 }, 20_000),
       reporting({ rateLimit: 5, burstLimit: 10 }, 10_000),
     ],
     pricing: {
@@ -336,7 +355,6 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
 /** Recovery targets of a data store: its own, or the stage's defaults. */
 export const recoveryTargets = (config: StageConfig, dataStore: string): DataStoreRecoveryTargets =>
   config.dr.dataStores[dataStore] ?? config.dr.defaultTargets;
-
 
 /** Returns the config of a stage, or throws a one-line error naming every valid `-c stage=`. */
 export const getStageConfig = (

@@ -7,6 +7,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -20,8 +21,17 @@ import { acknowledgeNag } from './nag.ts';
 /** Repository root: route entries and the lock file are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Name of the per-customer index of the orders table (also `ORDERS_BY_CUSTOMER_INDEX`). */
+/**
+ * Name of the per-customer index of the orders table (also `ORDERS_BY_CUSTOMER_INDEX`): every
+ * consumer's orders of a customer, read only by holders of `orders.read.all`.
+ */
 export const ORDERS_BY_CUSTOMER_INDEX = 'byCustomer';
+
+/**
+ * Name of the per-owner-and-customer index (also `ORDERS_BY_OWNER_INDEX`): its partition key is
+ * `<consumer>#<customerId>`, so a consumer's query can only ever return its own orders.
+ */
+export const ORDERS_BY_OWNER_INDEX = 'byOwnerCustomer';
 
 /**
  * What DynamoDB needs from the caller to use a table encrypted with a customer managed key: the
@@ -153,10 +163,29 @@ export class OrdersFunction extends NodejsFunction {
     this.allow(writes ? TABLE_KEY_WRITE_ACTIONS : TABLE_KEY_READ_ACTIONS, [key.keyArn]);
   }
 
-  /** Grants `dynamodb:Query` on the per-customer index only, and sets its name. */
-  public bindOrdersByCustomerIndex(table: ITable, key: IKey): void {
+  /**
+   * Grants `dynamodb:Query` on the two list indexes only (per owner and customer, per customer),
+   * and sets their names.
+   */
+  public bindOrdersIndexes(table: ITable, key: IKey): void {
+    this.addEnvironment(ENV.ordersByOwnerIndex, ORDERS_BY_OWNER_INDEX);
     this.addEnvironment(ENV.ordersByCustomerIndex, ORDERS_BY_CUSTOMER_INDEX);
-    this.allow(['dynamodb:Query'], [`${table.tableArn}/index/${ORDERS_BY_CUSTOMER_INDEX}`]);
+    this.allow(
+      ['dynamodb:Query'],
+      [ORDERS_BY_OWNER_INDEX, ORDERS_BY_CUSTOMER_INDEX].map(
+        (index) => `${table.tableArn}/index/${index}`,
+      ),
+    );
+    this.allow(TABLE_KEY_READ_ACTIONS, [key.keyArn]);
+  }
+
+  /**
+   * Grants `secretsmanager:GetSecretValue` on the cursor-signing secret only (plus decrypting
+   * with its key), and sets its ARN.
+   */
+  public bindCursorSecret(secret: ISecret, key: IKey): void {
+    this.addEnvironment(ENV.cursorSecretArn, secret.secretArn);
+    this.allow(['secretsmanager:GetSecretValue'], [secret.secretArn]);
     this.allow(TABLE_KEY_READ_ACTIONS, [key.keyArn]);
   }
 

@@ -1,4 +1,11 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKey,
@@ -26,6 +33,7 @@ import {
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
@@ -33,6 +41,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { StageConfig } from '#config/stages';
 import {
+  CONSUMER_METADATA,
   GATEWAY_PROBLEMS,
   type OrdersScope,
   ROUTES,
@@ -62,6 +71,11 @@ export interface OrdersData {
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly data: OrdersData;
+}
+
+/** What the list route needs to sign cursors; created once per stage by the stack. */
+interface CursorSigning {
+  readonly secret: Secret;
 }
 
 /** `createOrder` → `CreateOrder`, for construct ids and output names. */
@@ -233,10 +247,23 @@ export class ApiStack extends Stack {
       validateRequestParameters: true,
     });
 
+    // --- Key that signs pagination cursors: generated per stage, read only by the list route ---
+    const cursorSecret = new Secret(this, 'CursorKey', {
+      description: `${config.appName} ${config.stage}: HMAC key of the orders API's pagination cursors`,
+      encryptionKey: props.data.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    acknowledgeNag(
+      cursorSecret,
+      'AwsSolutions-SMG4',
+      'The cursor HMAC key guards only pagination state that expires with the page; rotating it would turn every cursor in flight into a 400. Replace it (new secret version) when compromise is suspected; docs/security.md says how.',
+    );
+
     // --- One function per route ---
     const functions: Partial<Record<RouteId, OrdersFunction>> = {};
     for (const route of ROUTES) {
-      const fn = this.routeFunction(route, props);
+      const fn = this.routeFunction(route, props, { secret: cursorSecret });
       functions[route.id] = fn;
       const resource = this.api.root.resourceForPath(route.path);
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
@@ -273,6 +300,7 @@ export class ApiStack extends Stack {
 
     // --- Consumers: OAuth client + API key + usage plan each ---
     const consumerOutputs: Array<[string, string, string]> = [];
+    const bindings: Array<{ name: string; clientId: string; apiKeyId: string }> = [];
     for (const consumer of config.consumers) {
       const name = pascal(consumer.name);
       const client = this.userPool.addClient(`${name}Client`, {
@@ -303,6 +331,20 @@ export class ApiStack extends Stack {
       });
       plan.addApiKey(key);
       consumerOutputs.push([name, client.userPoolClientId, key.keyId]);
+      bindings.push({
+        name: consumer.name,
+        clientId: client.userPoolClientId,
+        apiKeyId: key.keyId,
+      });
+      for (const resource of [client, key])
+        (resource.node.defaultChild as CfnResource).addMetadata(CONSUMER_METADATA, consumer.name);
+    }
+    // API Gateway checks a token and an API key each on its own; the functions check that both
+    // belong to the same consumer, and record that consumer as the owner of what it creates.
+    const consumersJson = this.toJsonString(bindings);
+    for (const route of ROUTES) {
+      if (route.auth.type === 'oauth')
+        functions[route.id]?.addEnvironment(ENV.consumers, consumersJson);
     }
 
     // --- WAF ---
@@ -361,7 +403,11 @@ export class ApiStack extends Stack {
     }
   }
 
-  private routeFunction(route: RouteDefinition, { config, data }: ApiStackProps): OrdersFunction {
+  private routeFunction(
+    route: RouteDefinition,
+    { config, data }: ApiStackProps,
+    cursors: CursorSigning,
+  ): OrdersFunction {
     const fn = new OrdersFunction(this, `${pascal(route.id)}Function`, {
       routeId: route.id,
       entry: route.entry,
@@ -384,8 +430,8 @@ export class ApiStack extends Stack {
       },
     });
     fn.bindOrdersTable(data.ordersTable, route.access.ordersTable, data.key);
-    if (route.access.ordersByCustomerIndex)
-      fn.bindOrdersByCustomerIndex(data.ordersTable, data.key);
+    if (route.access.ordersIndexes) fn.bindOrdersIndexes(data.ordersTable, data.key);
+    if (route.access.cursorSecret) fn.bindCursorSecret(cursors.secret, data.key);
     if (route.access.idempotencyTable) {
       fn.bindIdempotencyTable(data.idempotencyTable, data.key, config.orders.idempotencyTtlSeconds);
     }

@@ -11,7 +11,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
-import { ORDERS_BY_CUSTOMER_INDEX } from '../constructs/orders-function.ts';
+import { ORDERS_BY_CUSTOMER_INDEX, ORDERS_BY_OWNER_INDEX } from '../constructs/orders-function.ts';
 
 export interface DataStackProps extends StackProps {
   readonly config: StageConfig;
@@ -71,6 +71,15 @@ export class DataStack extends Stack {
       partitionKey: { name: 'orderId', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
     });
+    // Each consumer lists through its own partitions (`<consumer>#<customerId>`): one Query per
+    // page that cannot return another consumer's orders, with no filtering after the read.
+    this.ordersTable.addGlobalSecondaryIndex({
+      indexName: ORDERS_BY_OWNER_INDEX,
+      partitionKey: { name: 'ownerCustomer', type: AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+    // Every consumer's orders of a customer: only holders of orders.read.all query it.
     this.ordersTable.addGlobalSecondaryIndex({
       indexName: ORDERS_BY_CUSTOMER_INDEX,
       partitionKey: { name: 'customerId', type: AttributeType.STRING },

@@ -24,6 +24,10 @@ const requireInt = (name: EnvName): number => {
 export const env = {
   ordersTable: () => requireEnv(ENV.ordersTable),
   ordersByCustomerIndex: () => requireEnv(ENV.ordersByCustomerIndex),
+  ordersByOwnerIndex: () => requireEnv(ENV.ordersByOwnerIndex),
+  /** JSON list of the stage's consumers: name, OAuth client id and API key id of each. */
+  consumers: () => requireEnv(ENV.consumers),
+  cursorSecretArn: () => requireEnv(ENV.cursorSecretArn),
   idempotencyTable: () => requireEnv(ENV.idempotencyTable),
   idempotencyTtlSeconds: () => requireInt(ENV.idempotencyTtlSeconds),
   fulfilmentQueueUrl: () => requireEnv(ENV.fulfilmentQueueUrl),

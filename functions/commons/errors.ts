@@ -52,6 +52,13 @@ export const httpErrors = {
       { path: 'headers.content-type', message: 'Use Content-Type: application/json' },
     ]),
   notFound: (what: string) => new HttpError(404, 'NOT_FOUND', `${what} was not found`),
+  /** The same answer for a missing order and another consumer's, so ids cannot be probed. */
+  orderNotFound: (orderId: string) =>
+    new HttpError(404, 'ORDER_NOT_FOUND', `Order ${orderId} was not found`),
+  forbidden: (message: string) =>
+    new HttpError(403, 'FORBIDDEN', message, [
+      { path: 'headers', message: 'Send the access token and the API key of the same consumer' },
+    ]),
   invalidCursor: () =>
     new HttpError(400, 'INVALID_CURSOR', 'The cursor is not valid for this query', [
       { path: 'query.cursor', message: 'Pass the nextCursor of a previous page, unchanged' },

@@ -7,7 +7,8 @@ import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import type { RouteId } from '../routes.ts';
+import { ROUTES, type RouteId } from '../routes.ts';
+import { type Caller, type ConsumerBinding, parseConsumers, resolveCaller } from './caller.ts';
 import { env } from './env.ts';
 import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
@@ -24,6 +25,11 @@ export interface ValidatedRequest<B, Q, P> {
   readonly path: P;
   /** OAuth client id of the caller, from the authorizer; undefined on public routes. */
   readonly consumer: string | undefined;
+  /**
+   * The consumer calling, resolved from its token and checked against its API key; present on
+   * every authenticated route, undefined on public ones.
+   */
+  readonly caller: Caller | undefined;
   /** The request's idempotency record, on an idempotent route called with an Idempotency-Key. */
   readonly idempotency?: IdempotencyScope;
 }
@@ -115,9 +121,12 @@ const readJsonBody = (
 const validation = <B, Q, P>(
   options: RouteOptions<B, Q, P>,
   maxBodyBytes: number,
+  consumers: ReadonlyMap<string, ConsumerBinding> | undefined,
 ): MiddlewareObj => ({
   before: (request) => {
     const event = request.event as ValidatedEvent<B, Q, P>;
+    // Who calls comes first, as in API Gateway: a refused caller learns nothing about its input.
+    const caller = consumers ? resolveCaller(event, consumers) : undefined;
     const duplicated = Object.entries(event.multiValueQueryStringParameters ?? {})
       .filter(([, values]) => (values?.length ?? 0) > 1)
       .map(([name]) => ({ path: `query.${name}`, message: 'Give this parameter once' }));
@@ -148,7 +157,8 @@ const validation = <B, Q, P>(
       idempotencyKey = `${consumer ?? 'anonymous'}:${key}`;
     }
     if (consumer) logger.appendKeys({ consumer });
-    event.validated = { body, query, path, consumer, idempotencyKey };
+    if (caller) logger.appendKeys({ caller: caller.consumer });
+    event.validated = { body, query, path, consumer, caller, idempotencyKey };
   },
 });
 
@@ -204,7 +214,10 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
   chain.use(errorMapper()).use(httpHeaderNormalizer());
   const faults = options.faults ?? ssmFaultSource();
   if (faults) chain.use(faultInjection(options.routeId, faults));
-  chain.use(validation(options, env.maxBodyBytes()));
+  // Read once, at load, by authenticated routes only (the stack gives them the consumer list).
+  const authenticated = ROUTES.find((route) => route.id === options.routeId)?.auth.type === 'oauth';
+  const consumers = authenticated ? parseConsumers(env.consumers()) : undefined;
+  chain.use(validation(options, env.maxBodyBytes(), consumers));
   if (options.idempotency) chain.use(options.idempotency);
   return chain.handler(
     async (event, context) =>

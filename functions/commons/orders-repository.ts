@@ -9,19 +9,46 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { Caller } from './caller.ts';
 import type { Order, OrderStatus } from './schemas.ts';
 
-/** An order as stored: the API representation plus the TTL attribute. */
+/** An order as stored: the API representation plus ownership and the TTL attribute. */
 export interface OrderRecord extends Order {
+  /** Consumer (stage-config name) that created the order; only it reads and cancels it. */
+  readonly owner: string;
+  /** `<owner>#<customerId>`: partition key of the per-owner list index. */
+  readonly ownerCustomer: string;
   /** Epoch seconds after which DynamoDB's TTL may delete a cancelled order. */
   readonly expiresAt?: number;
 }
 
-/** The key DynamoDB returns to continue a per-customer query. */
-export interface CustomerPageKey {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly createdAt: string;
+/** Partition key of an order in the per-owner index. */
+export const ownerCustomerKey = (owner: string, customerId: string): string =>
+  `${owner}#${customerId}`;
+
+/** Who may read which orders: a consumer its own, a holder of orders.read.all everyone's. */
+export type Reader = Pick<Caller, 'consumer' | 'readsAll'>;
+
+/** The key DynamoDB returns to continue a list query (attribute names depend on the index). */
+export type PageKey = Readonly<Record<string, string>>;
+
+/** The attributes of a page key of the index a reader lists through, with their values fixed by the query. */
+export const pageKeyShape = (
+  reader: Reader,
+  customerId: string,
+): { readonly partition: readonly [string, string]; readonly names: readonly string[] } =>
+  reader.readsAll
+    ? { partition: ['customerId', customerId], names: ['orderId', 'customerId', 'createdAt'] }
+    : {
+        partition: ['ownerCustomer', ownerCustomerKey(reader.consumer, customerId)],
+        names: ['orderId', 'ownerCustomer', 'createdAt'],
+      };
+
+export interface OrdersIndexes {
+  /** Partition key `<owner>#<customerId>`: a consumer's own orders. */
+  readonly byOwner: string;
+  /** Partition key `customerId`: every consumer's orders, for orders.read.all. */
+  readonly byCustomer: string;
 }
 
 export type CancelOutcome =
@@ -40,7 +67,10 @@ export class OrdersRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly byCustomerIndex = 'byCustomer',
+    private readonly indexes: OrdersIndexes = {
+      byOwner: 'byOwnerCustomer',
+      byCustomer: 'byCustomer',
+    },
   ) {}
 
   /**
@@ -68,6 +98,7 @@ export class OrdersRepository {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { orderId } }));
   }
 
+  /** Any order, whoever owns it: for checks inside the repository, never for a response. */
   async get(orderId: string): Promise<OrderRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { orderId }, ConsistentRead: true }),
@@ -75,35 +106,46 @@ export class OrdersRepository {
     return Item as OrderRecord | undefined;
   }
 
-  /** A customer's orders, newest first. */
+  /** An order the reader may see; another consumer's order is as absent as a missing one. */
+  async getFor(orderId: string, reader: Reader): Promise<OrderRecord | undefined> {
+    const order = await this.get(orderId);
+    return order && (reader.readsAll || order.owner === reader.consumer) ? order : undefined;
+  }
+
+  /**
+   * A customer's orders the reader may see, newest first, in one Query per page: through the
+   * per-owner index (partition `<consumer>#<customerId>`) for a consumer, through the
+   * per-customer index for a holder of orders.read.all. Nothing is filtered after the read.
+   */
   async listByCustomer(
+    reader: Reader,
     customerId: string,
     limit: number,
-    startKey?: CustomerPageKey,
-  ): Promise<{ items: OrderRecord[]; nextKey?: CustomerPageKey }> {
+    startKey?: PageKey,
+  ): Promise<{ items: OrderRecord[]; nextKey?: PageKey }> {
+    const [partitionName, partitionValue] = pageKeyShape(reader, customerId).partition;
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: this.byCustomerIndex,
-        KeyConditionExpression: 'customerId = :customerId',
-        ExpressionAttributeValues: { ':customerId': customerId },
+        IndexName: reader.readsAll ? this.indexes.byCustomer : this.indexes.byOwner,
+        KeyConditionExpression: '#partition = :partition',
+        ExpressionAttributeNames: { '#partition': partitionName },
+        ExpressionAttributeValues: { ':partition': partitionValue },
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    return {
-      items: Items as OrderRecord[],
-      nextKey: LastEvaluatedKey as CustomerPageKey | undefined,
-    };
+    return { items: Items as OrderRecord[], nextKey: LastEvaluatedKey as PageKey | undefined };
   }
 
   /**
-   * Cancels an order only if it is PENDING or PROCESSING, in one conditional write, so two
-   * concurrent cancels cannot both succeed.
+   * Cancels an order of `owner` only if it is PENDING or PROCESSING, in one conditional write, so
+   * two concurrent cancels cannot both succeed. Another owner's order is `not-found`.
    */
   async cancel(
     orderId: string,
+    owner: string,
     at: string,
     expiresAt: number,
     reason?: string,
@@ -114,9 +156,11 @@ export class OrdersRepository {
           TableName: this.tableName,
           Key: { orderId },
           UpdateExpression: `SET #status = :cancelled, updatedAt = :at, cancelledAt = :at, expiresAt = :expiresAt${reason ? ', cancellationReason = :reason' : ''}`,
-          ConditionExpression: 'attribute_exists(orderId) AND #status IN (:pending, :processing)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ConditionExpression:
+            'attribute_exists(orderId) AND #owner = :owner AND #status IN (:pending, :processing)',
+          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
           ExpressionAttributeValues: {
+            ':owner': owner,
             ':cancelled': 'CANCELLED',
             ':pending': 'PENDING',
             ':processing': 'PROCESSING',
@@ -131,7 +175,7 @@ export class OrdersRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const current = await this.get(orderId);
-      return current
+      return current?.owner === owner
         ? { outcome: 'invalid-state', status: current.status }
         : { outcome: 'not-found' };
     }
@@ -146,4 +190,9 @@ export class OrdersRepository {
 }
 
 /** The public representation of a stored order (drops storage-only attributes). */
-export const toOrder = ({ expiresAt: _expiresAt, ...order }: OrderRecord): Order => order;
+export const toOrder = ({
+  expiresAt: _expiresAt,
+  owner: _owner,
+  ownerCustomer: _ownerCustomer,
+  ...order
+}: OrderRecord): Order => order;

@@ -17,6 +17,7 @@ import {
   GATEWAY_PROBLEMS,
   gatewayProblemReaches,
   HANDLER_PROBLEMS,
+  oauthScope,
   type ProblemTable,
   ROUTES,
   type RouteDefinition,
@@ -39,8 +40,8 @@ type Schema = z.ZodMiniType;
 const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is not valid (see error.details)',
   401: 'Missing, expired or invalid bearer token',
-  403: 'Missing or wrong API key, a token without the scope, or blocked by the firewall',
-  404: 'Not found: no such order, or no such route or method',
+  403: "Missing or wrong API key, an API key of another consumer than the token's, a token without the scope, or blocked by the firewall",
+  404: "Not found: no such order or another consumer's order (ORDER_NOT_FOUND), or no such route or method",
   409: 'Conflicts with the current state',
   413: 'The body is larger than the limit',
   415: 'The body is not application/json',
@@ -333,9 +334,10 @@ const pathOperation = (route: RouteDefinition) => {
     operationId: route.id,
     summary: route.summary,
     tags: [route.id === 'health' ? 'health' : 'orders'],
+    // Alternatives: API Gateway admits a token holding any one of the method's scopes.
     security:
       route.auth.type === 'oauth'
-        ? [{ oauth2: route.auth.scopes.map((scope) => `orders/${scope}`), apiKey: [] }]
+        ? route.auth.scopes.map((scope) => ({ oauth2: [oauthScope(scope)], apiKey: [] }))
         : [],
     ...(allParameters.length > 0 ? { parameters: allParameters } : {}),
     ...(operation.body
@@ -392,8 +394,9 @@ export const buildOpenApiDocument = (serverUrl = 'http://127.0.0.1:3000'): OpenA
             clientCredentials: {
               tokenUrl: 'https://<your-domain>.auth.<region>.amazoncognito.com/oauth2/token',
               scopes: {
-                'orders/orders.read': 'Read orders',
-                'orders/orders.write': 'Create and cancel orders',
+                'orders/orders.read': "Read the calling consumer's own orders",
+                'orders/orders.write': "Create orders and cancel the calling consumer's own orders",
+                'orders/orders.read.all': "Read every consumer's orders (reporting)",
               },
             },
           },

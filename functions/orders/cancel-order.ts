@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '#clients/dynamodb';
+import { requireCaller } from '#commons/caller';
 import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
@@ -10,7 +11,10 @@ import { logger, metrics } from '#powertools';
 const orders = new OrdersRepository(documentClient, env.ordersTable());
 const retentionSeconds = env.cancelledRetentionDays() * 24 * 60 * 60;
 
-/** POST /orders/{orderId}/cancel: only from PENDING or PROCESSING, else 409. */
+/**
+ * POST /orders/{orderId}/cancel: only the caller's own orders (another consumer's is 404), only
+ * from PENDING or PROCESSING, else 409.
+ */
 export const handler = httpRoute(
   {
     routeId: 'cancelOrder',
@@ -18,13 +22,20 @@ export const handler = httpRoute(
     body: CancelOrderRequestSchema,
     bodyOptional: true,
   },
-  async ({ path, body }) => {
+  async ({ path, body, caller }) => {
+    const { consumer } = requireCaller(caller);
     const now = new Date();
     const expiresAt = Math.floor(now.getTime() / 1000) + retentionSeconds;
-    const result = await orders.cancel(path.orderId, now.toISOString(), expiresAt, body.reason);
+    const result = await orders.cancel(
+      path.orderId,
+      consumer,
+      now.toISOString(),
+      expiresAt,
+      body.reason,
+    );
     switch (result.outcome) {
       case 'not-found':
-        throw httpErrors.notFound(`Order ${path.orderId}`);
+        throw httpErrors.orderNotFound(path.orderId);
       case 'invalid-state':
         throw httpErrors.invalidState(
           `Only PENDING or PROCESSING orders can be cancelled`,

@@ -3,12 +3,18 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { documentClient } from '#clients/dynamodb';
 import { sqsClient } from '#clients/sqs';
+import { requireCaller } from '#commons/caller';
 import { CatalogRepository, CatalogUnavailableError, priceFromCatalog } from '#commons/catalog';
 import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
 import { idempotentRoute } from '#commons/idempotency';
-import { type OrderRecord, OrdersRepository, toOrder } from '#commons/orders-repository';
+import {
+  type OrderRecord,
+  OrdersRepository,
+  ownerCustomerKey,
+  toOrder,
+} from '#commons/orders-repository';
 import { createPricingClient } from '#commons/pricing';
 import { CircuitBreaker } from '#commons/resilient-http';
 import { CreateOrderRequestSchema } from '#commons/schemas';
@@ -61,7 +67,8 @@ export const handler = httpRoute(
       },
     }),
   },
-  async ({ body, idempotency }) => {
+  async ({ body, idempotency, caller }) => {
+    const { consumer } = requireCaller(caller);
     let entries: Awaited<ReturnType<CatalogRepository['getMany']>>;
     try {
       entries = await catalog.getMany(body.items.map((item) => item.sku));
@@ -91,6 +98,8 @@ export const handler = httpRoute(
     const order: OrderRecord = {
       orderId: `ord_${randomUUID().replaceAll('-', '')}`,
       customerId: body.customerId,
+      owner: consumer,
+      ownerCustomer: ownerCustomerKey(consumer, body.customerId),
       status: 'PENDING',
       currency: body.currency,
       items: lines,

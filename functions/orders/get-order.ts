@@ -1,4 +1,5 @@
 import { documentClient } from '#clients/dynamodb';
+import { requireCaller } from '#commons/caller';
 import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
@@ -7,12 +8,12 @@ import { OrderPathSchema } from '#commons/schemas';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
 
-/** GET /orders/{orderId}: 200 with the order, or 404. */
+/** GET /orders/{orderId}: 200 with the order if the caller may see it, else 404. */
 export const handler = httpRoute(
   { routeId: 'getOrder', path: OrderPathSchema },
-  async ({ path }) => {
-    const order = await orders.get(path.orderId);
-    if (!order) throw httpErrors.notFound(`Order ${path.orderId}`);
+  async ({ path, caller }) => {
+    const order = await orders.getFor(path.orderId, requireCaller(caller));
+    if (!order) throw httpErrors.orderNotFound(path.orderId);
     return json(200, toOrder(order));
   },
 );

@@ -23,6 +23,8 @@ export interface CallOptions {
   readonly headers?: Record<string, string>;
   /** @default 'full' */
   readonly credentials?: Credentials;
+  /** Call as this consumer (its token and API key) instead of with `credentials`. */
+  readonly as?: string;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -40,10 +42,18 @@ export const call = async <T = unknown>(
 ): Promise<ApiResponse<T>> => {
   const credentials = options.credentials ?? 'full';
   const headers: Record<string, string> = {};
-  if (credentials === 'full' || credentials === 'read-only' || credentials === 'no-key') {
+  if (options.as !== undefined) {
+    const consumer = inject('consumers')[options.as];
+    if (!consumer) throw new Error(`No credentials for consumer ${options.as}`);
+    headers.authorization = `Bearer ${consumer.token}`;
+    headers['x-api-key'] = consumer.apiKey;
+  } else if (credentials === 'full' || credentials === 'read-only' || credentials === 'no-key') {
     headers.authorization = `Bearer ${inject(credentials === 'read-only' ? 'readToken' : 'token')}`;
   }
-  if (credentials === 'full' || credentials === 'read-only' || credentials === 'no-token') {
+  if (
+    options.as === undefined &&
+    (credentials === 'full' || credentials === 'read-only' || credentials === 'no-token')
+  ) {
     headers['x-api-key'] = inject('apiKey');
   }
   let body: string | Buffer | undefined;

@@ -91,15 +91,15 @@ describe('an order over HTTP, from creation to cancellation', () => {
     expectProblem(response, 409, 'INVALID_STATE');
   });
 
-  it('answers 404 NOT_FOUND for an order that does not exist', async () => {
+  it('answers 404 ORDER_NOT_FOUND for an order that does not exist', async () => {
     const response = await call(`/orders/ord_${'0'.repeat(32)}`);
 
-    expectProblem(response, 404, 'NOT_FOUND');
+    expectProblem(response, 404, 'ORDER_NOT_FOUND');
   });
 
-  it('answers 404 NOT_FOUND when cancelling an order that does not exist', async () => {
+  it('answers 404 ORDER_NOT_FOUND when cancelling an order that does not exist', async () => {
     const response = await call(`/orders/ord_${'f'.repeat(32)}/cancel`, { body: {} });
 
-    expectProblem(response, 404, 'NOT_FOUND');
+    expectProblem(response, 404, 'ORDER_NOT_FOUND');
   });
 });

@@ -11,6 +11,7 @@ import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
 import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { asConsumer } from '#tests/fixtures/consumers';
 import { handler as cancelOrder } from '../../functions/orders/cancel-order.ts';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 
@@ -33,13 +34,13 @@ const order = (customerId: string, quantity = 1) => ({
   items: [{ sku: SKU, quantity, unitPriceCents: 1999 }],
 });
 
-const post = async (body: unknown, idempotencyKey?: string, consumer = 'it-consumer') => {
+const post = async (body: unknown, idempotencyKey?: string, consumer = 'storefront') => {
   const result = await createOrder(
     apiEvent({
       method: 'POST',
       path: '/orders',
       body,
-      consumer,
+      ...asConsumer(consumer),
       headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
     }),
     createLambdaContext('createOrder'),
@@ -186,8 +187,8 @@ describe('POST /orders with an Idempotency-Key', () => {
     const customerId = `it-${randomUUID().slice(0, 8)}`;
     const key = randomUUID();
 
-    const a = await post(order(customerId), key, 'consumer-a');
-    const b = await post(order(customerId), key, 'consumer-b');
+    const a = await post(order(customerId), key, 'storefront');
+    const b = await post(order(customerId), key, 'marketplace');
 
     expect(bodyOf(a).orderId).not.toBe(bodyOf(b).orderId);
     expect(await ordersOf(customerId)).toHaveLength(2);
@@ -214,6 +215,7 @@ describe('POST /orders/{orderId}/cancel, concurrently', () => {
           method: 'POST',
           path: `/orders/${orderId}/cancel`,
           pathParameters: { orderId },
+          ...asConsumer('storefront'),
         }),
         createLambdaContext('cancelOrder'),
       );

@@ -15,7 +15,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { ENV } from '#commons/env-names';
-import type { StageName } from '#config/stages';
+import { STAGES, type StageName } from '#config/stages';
 import { startEmulator } from '#local/emulator';
 import { ensureEmulatorInstalled } from '#local/emulator-install';
 import { LOCAL_CREDENTIALS, provisionStage, synthesizeLocalStage } from '#local/provision';
@@ -152,6 +152,16 @@ const prepareTarget = async (project: TestProject): Promise<(() => Promise<void>
   }
   const stacks = await synthesizeLocalStage(stage);
   setDefaults(literalFunctionEnv(stacks));
+  // Handlers run in-process: any consistent client and key ids stand for the stage's consumers.
+  setDefaults({
+    [ENV.consumers]: JSON.stringify(
+      STAGES[stage].consumers.map(({ name }) => ({
+        name,
+        clientId: `${name}-client`,
+        apiKeyId: `${name}-key`,
+      })),
+    ),
+  });
   project.provide('stacks', stacks);
   return undefined;
 };

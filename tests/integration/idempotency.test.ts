@@ -15,6 +15,7 @@ import { ENV } from '#commons/env-names';
 import { OrdersRepository } from '#commons/orders-repository';
 import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { asConsumer } from '#tests/fixtures/consumers';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 
 /**
@@ -43,7 +44,7 @@ const post = async (
       method: 'POST',
       path: '/orders',
       body,
-      consumer: 'it-idempotency',
+      ...asConsumer('storefront'),
       headers: { 'Idempotency-Key': idempotencyKey, ...headers },
     }),
     createLambdaContext('createOrder'),
@@ -283,10 +284,13 @@ describe('an order and its idempotency commit', () => {
     };
 
     // Act
+    const customerId = `it-${randomUUID().slice(0, 8)}`;
     const write = repository.create(
       {
         orderId,
-        customerId: `it-${randomUUID().slice(0, 8)}`,
+        customerId,
+        owner: 'storefront',
+        ownerCustomer: `storefront#${customerId}`,
         status: 'PENDING',
         currency: 'EUR',
         items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],

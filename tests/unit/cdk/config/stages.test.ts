@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getStageConfig, STAGES } from '#config/stages';
+import { getStageConfig, STAGE_NAMES, STAGES } from '#config/stages';
 
 describe('getStageConfig', () => {
   it('rejects an unknown stage with a one-line message naming the valid stages', () => {
@@ -28,5 +28,30 @@ describe('getStageConfig', () => {
 
   it('rejects an account that is not 12 digits', () => {
     expect(() => getStageConfig('dev', { account: 'abc' })).toThrow(/^Invalid account 'abc'/);
+  });
+});
+
+describe('consumers', () => {
+  it('gives dev at least two consumers that create orders, so ownership is exercised locally', () => {
+    const writers = STAGES.dev.consumers.filter((c) => c.scopes.includes('orders.write'));
+
+    expect(writers.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(STAGE_NAMES)(
+    'grants orders.read.all in %s only to reporting, which writes nothing',
+    (stage) => {
+      const readAll = STAGES[stage].consumers.filter((c) => c.scopes.includes('orders.read.all'));
+
+      expect(readAll.map((c) => c.name)).toEqual(['reporting']);
+      expect(readAll[0]?.scopes).not.toContain('orders.write');
+    },
+  );
+
+  it.each(STAGE_NAMES)('names %s consumers so they can own orders (no #, unique)', (stage) => {
+    const names = STAGES[stage].consumers.map((c) => c.name);
+
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9-]{0,31}$/);
   });
 });

@@ -150,7 +150,7 @@ describe('ApiStack', () => {
       expect(actions).not.toContain('kms:Encrypt');
     });
 
-    it('lets listOrders query the byCustomer index only', () => {
+    it('lets listOrders query the two list indexes only, not the table', () => {
       // Act
       const statements = statementsOfRole(dev.api, roleOf(dev, 'listOrders'));
       const dynamo = statements.filter((s) =>
@@ -160,7 +160,43 @@ describe('ApiStack', () => {
       // Assess
       expect(dynamo).toHaveLength(1);
       expect(dynamo[0]?.Action).toBe('dynamodb:Query');
-      expect(JSON.stringify(dynamo[0]?.Resource)).toContain('/index/byCustomer');
+      const resources = [dynamo[0]?.Resource].flat().map((r) => JSON.stringify(r));
+      expect(resources).toHaveLength(2);
+      expect(resources.find((r) => r.includes('/index/byOwnerCustomer'))).toBeDefined();
+      expect(resources.find((r) => r.includes('/index/byCustomer'))).toBeDefined();
+    });
+
+    it('lets only listOrders read the cursor key, and only that secret', () => {
+      // Act
+      const secretId = logicalId(dev.built.api.node.findChild('CursorKey'));
+      const reads = statementsOfRole(dev.api, roleOf(dev, 'listOrders')).filter((s) =>
+        [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
+      );
+
+      // Assess
+      expect(reads).toEqual([
+        expect.objectContaining({
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: { Ref: secretId },
+        }),
+      ]);
+      for (const route of ROUTES.filter((r) => r.id !== 'listOrders')) {
+        expect(
+          actionsOfRole(dev.api, roleOf(dev, route.id)).some((a) =>
+            a.startsWith('secretsmanager:'),
+          ),
+        ).toBe(false);
+      }
+    });
+
+    it('generates the cursor key per stage, encrypted with the data key', () => {
+      dev.api.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+        KmsKeyId: Match.anyValue(),
+      });
+      expect(JSON.stringify(dev.api.findResources('AWS::SecretsManager::Secret'))).not.toContain(
+        '"SecretString"',
+      );
     });
 
     it('lets createOrder write orders, use idempotency records and send to the fulfilment queue', () => {
@@ -455,14 +491,40 @@ describe('ApiStack', () => {
       }
     });
 
-    it('declares the orders resource server with the read and write scopes', () => {
+    it('declares the orders resource server with the read, write and read-all scopes', () => {
       dev.api.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
         Identifier: 'orders',
         Scopes: Match.arrayWith([
           Match.objectLike({ ScopeName: 'orders.read' }),
           Match.objectLike({ ScopeName: 'orders.write' }),
+          Match.objectLike({ ScopeName: 'orders.read.all' }),
         ]),
       });
+    });
+
+    it('tells every authenticated function which client and API key make up each consumer', () => {
+      // Act
+      const clients = dev.api.findResources('AWS::Cognito::UserPoolClient');
+      const keys = dev.api.findResources('AWS::ApiGateway::ApiKey');
+      const idOf = (resources: typeof clients, name: string) =>
+        Object.entries(resources).find(([, r]) => r.Metadata?.['orders:consumer'] === name)?.[0];
+
+      // Assess
+      for (const route of ROUTES) {
+        const fn = dev.built.api.functions[route.id];
+        const variables = dev.api.findResources('AWS::Lambda::Function')[logicalId(fn)]?.Properties
+          ?.Environment?.Variables as Record<string, unknown>;
+        const binding = JSON.stringify(variables[ENV.consumers] ?? null);
+        if (route.auth.type === 'public') {
+          expect(variables[ENV.consumers]).toBeUndefined();
+          continue;
+        }
+        for (const consumer of STAGES.dev.consumers) {
+          expect(binding).toContain(`\\"name\\":\\"${consumer.name}\\"`);
+          expect(binding).toContain(`"Ref":"${idOf(clients, consumer.name)}"`);
+          expect(binding).toContain(`"Ref":"${idOf(keys, consumer.name)}"`);
+        }
+      }
     });
 
     it('closes self sign-up and enforces a strong password policy', () => {

@@ -28,11 +28,20 @@ describe('DataStack', () => {
     dev.data.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('keys orders by orderId, indexes them byCustomer sorted by createdAt, and expires them on expiresAt', () => {
+  it('keys orders by orderId, indexes them by owner and customer and by customer, newest first, and expires them on expiresAt', () => {
     dev.data.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       GlobalSecondaryIndexes: [
+        {
+          // One consumer's partition per customer: a consumer's query reads nothing else.
+          IndexName: 'byOwnerCustomer',
+          KeySchema: [
+            { AttributeName: 'ownerCustomer', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
         {
           IndexName: 'byCustomer',
           KeySchema: [
@@ -43,8 +52,9 @@ describe('DataStack', () => {
         },
       ],
       AttributeDefinitions: Match.arrayWith([
-        { AttributeName: 'customerId', AttributeType: 'S' },
+        { AttributeName: 'ownerCustomer', AttributeType: 'S' },
         { AttributeName: 'createdAt', AttributeType: 'S' },
+        { AttributeName: 'customerId', AttributeType: 'S' },
       ]),
     });
   });

@@ -132,6 +132,7 @@ describe('OpenAPI document', () => {
     ]);
     expect(paths['/orders']?.get?.security).toEqual([
       { oauth2: ['orders/orders.read'], apiKey: [] },
+      { oauth2: ['orders/orders.read.all'], apiKey: [] },
     ]);
   });
 });

@@ -8,13 +8,14 @@ import { handler } from '../../../../functions/orders/cancel-order.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const orderId = `ord_${'d'.repeat(32)}`;
-const cancel = (body?: unknown) =>
+const cancel = (body?: unknown, consumer?: string) =>
   handler(
     apiEvent({
       method: 'POST',
       path: `/orders/${orderId}/cancel`,
       pathParameters: { orderId },
       body,
+      ...(consumer && { consumer }),
     }),
     createLambdaContext('cancelOrder'),
   );
@@ -24,7 +25,7 @@ const conditionFailed = () =>
 afterEach(() => ddb.reset());
 
 describe('POST /orders/{orderId}/cancel', () => {
-  it('cancels with one conditional write allowing only PENDING or PROCESSING', async () => {
+  it("cancels with one conditional write allowing only the caller's own PENDING or PROCESSING order", async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { orderId, status: 'CANCELLED' } });
 
     const result = await cancel({ reason: 'changed my mind' });
@@ -33,8 +34,10 @@ describe('POST /orders/{orderId}/cancel', () => {
     expect(bodyOf(result)).toMatchObject({ orderId, status: 'CANCELLED' });
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { orderId },
-      ConditionExpression: 'attribute_exists(orderId) AND #status IN (:pending, :processing)',
+      ConditionExpression:
+        'attribute_exists(orderId) AND #owner = :owner AND #status IN (:pending, :processing)',
       ExpressionAttributeValues: expect.objectContaining({
+        ':owner': 'test',
         ':reason': 'changed my mind',
         ':cancelled': 'CANCELLED',
       }),
@@ -55,7 +58,7 @@ describe('POST /orders/{orderId}/cancel', () => {
 
   it('answers 409 naming the current status when the order is no longer cancellable', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves({ Item: { orderId, status: 'FULFILLED' } });
+    ddb.on(GetCommand).resolves({ Item: { orderId, owner: 'test', status: 'FULFILLED' } });
 
     const result = await cancel();
 
@@ -72,7 +75,23 @@ describe('POST /orders/{orderId}/cancel', () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({});
 
-    expect((await cancel()).statusCode).toBe(404);
+    const result = await cancel();
+
+    expect(result.statusCode).toBe(404);
+    expect(bodyOf(result)).toMatchObject({ error: { code: 'ORDER_NOT_FOUND' } });
+  });
+
+  it("answers another consumer's order with 404, as if it did not exist, and leaves it", async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: { orderId, owner: 'test', status: 'PENDING' } });
+
+    const result = await cancel(undefined, 'other-consumer');
+
+    expect(result.statusCode).toBe(404);
+    expect(bodyOf(result)).toMatchObject({ error: { code: 'ORDER_NOT_FOUND' } });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      ExpressionAttributeValues: expect.objectContaining({ ':owner': 'other' }),
+    });
   });
 
   it('rejects an unknown field in the optional body', async () => {

@@ -1,0 +1,67 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { oauthScope, READ_ALL_SCOPE } from '../routes.ts';
+import { httpErrors } from './errors.ts';
+
+/** Who is calling an authenticated route, as the handlers see it. */
+export interface Caller {
+  /** Consumer name from the stage config: the owner recorded on the orders it creates. */
+  readonly consumer: string;
+  /** OAuth client id of the token. */
+  readonly clientId: string;
+  /** The token carries `orders.read.all`: the caller may read every consumer's orders. */
+  readonly readsAll: boolean;
+}
+
+/** One consumer as the stack describes it to the functions (`ORDERS_CONSUMERS`). */
+const ConsumerSchema = z.strictObject({
+  // No '#': it separates owner and customer in the list index's partition key.
+  name: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/)),
+  clientId: z.string().check(z.minLength(1)),
+  apiKeyId: z.string().check(z.minLength(1)),
+});
+export type ConsumerBinding = z.infer<typeof ConsumerSchema>;
+
+/** Parses the stack's consumer list; a malformed one fails the function's start, loudly. */
+export const parseConsumers = (raw: string): ReadonlyMap<string, ConsumerBinding> => {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new Error('ORDERS_CONSUMERS is not JSON: the stack sets it to the list of consumers');
+  }
+  const parsed = z.array(ConsumerSchema).safeParse(json);
+  if (!parsed.success)
+    throw new Error(`ORDERS_CONSUMERS is malformed: ${parsed.error.issues[0]?.message ?? ''}`);
+  return new Map(parsed.data.map((consumer) => [consumer.clientId, consumer]));
+};
+
+const READ_ALL = oauthScope(READ_ALL_SCOPE);
+
+/**
+ * Resolves the caller of an authenticated route from what API Gateway verified: the token's
+ * client (authorizer claims) and the API key (`requestContext.identity.apiKeyId`). API Gateway
+ * checks each on its own, and a usage-plan key is not tied to a Cognito client, so this refuses
+ * a token of one consumer sent with the API key of another, and a client the stage does not know.
+ */
+export const resolveCaller = (
+  event: APIGatewayProxyEvent,
+  consumers: ReadonlyMap<string, ConsumerBinding>,
+): Caller => {
+  const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
+  const clientId = typeof claims?.client_id === 'string' ? claims.client_id : undefined;
+  const consumer = clientId === undefined ? undefined : consumers.get(clientId);
+  if (clientId === undefined || consumer === undefined)
+    throw httpErrors.forbidden('The access token does not belong to a consumer of this API');
+  if (event.requestContext.identity?.apiKeyId !== consumer.apiKeyId)
+    throw httpErrors.forbidden("The API key does not belong to the access token's consumer");
+  const scopes = typeof claims?.scope === 'string' ? claims.scope.split(' ') : [];
+  return { consumer: consumer.name, clientId, readsAll: scopes.includes(READ_ALL) };
+};
+
+/** The caller of an authenticated route; the chain always sets it there. */
+export const requireCaller = (caller: Caller | undefined): Caller => {
+  if (caller === undefined)
+    throw httpErrors.forbidden('This route needs an authenticated consumer');
+  return caller;
+};
