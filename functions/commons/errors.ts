@@ -51,7 +51,6 @@ export const httpErrors = {
     new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json', [
       { path: 'headers.content-type', message: 'Use Content-Type: application/json' },
     ]),
-  notFound: (what: string) => new HttpError(404, 'NOT_FOUND', `${what} was not found`),
   /** The same answer for a missing order and another consumer's, so ids cannot be probed. */
   orderNotFound: (orderId: string) =>
     new HttpError(404, 'ORDER_NOT_FOUND', `Order ${orderId} was not found`),

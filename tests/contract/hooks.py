@@ -7,6 +7,7 @@ Two kinds of case need help, each for a reason written beside it:
 """
 
 import json
+import pathlib
 import re
 import uuid
 
@@ -63,10 +64,53 @@ def before_call(context, case, kwargs):
     (the e2e idempotency tests prove it). A valid key stays valid (same alphabet, at most 128
     characters); an invalid one is sent as generated, so negative cases stay negative.
     """
+    _use_catalog_skus(case.body)
     headers = case.headers or {}
     key = headers.get(IDEMPOTENCY_HEADER)
     if isinstance(key, str) and VALID_KEY.match(key):
         headers[IDEMPOTENCY_HEADER] = f"{key[:95]}-{uuid.uuid4().hex}"
+
+
+# The local runtime loads this catalog at start; generated orders name its SKUs so that valid
+# orders are accepted and the stateful phase can follow create -> get -> list -> cancel.
+_CATALOG = json.loads(
+    (pathlib.Path(__file__).resolve().parents[2] / "ops" / "catalog" / "sample.json").read_text()
+)["items"]
+_SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _use_catalog_skus(body):
+    """Points a generated order's lines at SKUs the catalog sells, each once.
+
+    The schema can say what a SKU looks like, not which SKUs exist or that an order names each
+    SKU once (rules the e2e catalog tests prove: 422 UNKNOWN_SKU, 400 for a repeated SKU). So
+    each line with a well-formed SKU gets a distinct sample SKU priced in the order's currency,
+    and a unitPriceCents it carries becomes that SKU's catalog price (the price a buyer was
+    shown). Malformed SKUs are left as generated, so negative cases stay negative; an order with
+    more lines than the sample catalog has SKUs gets distinct SKUs of its own, and is answered
+    422 UNKNOWN_SKU.
+    """
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return
+    currency = body.get("currency", "EUR")
+    sellable = [
+        entry
+        for entry in _CATALOG
+        if entry.get("active") and isinstance(currency, str) and currency in entry.get("prices", {})
+    ]
+    lines = [item for item in items if isinstance(item, dict) and isinstance(item.get("sku"), str)]
+    if len(lines) != len(items) or not all(_SKU.match(item["sku"]) for item in lines):
+        return
+    if len(lines) > len(sellable):
+        # More lines than sample SKUs: distinct, unknown SKUs (422 UNKNOWN_SKU, expected above).
+        for index, item in enumerate(lines):
+            item["sku"] = f"{item['sku'][:56]}-line{index}"
+        return
+    for item, entry in zip(lines, sellable):
+        item["sku"] = entry["sku"]
+        if isinstance(item.get("unitPriceCents"), int) and not isinstance(item["unitPriceCents"], bool):
+            item["unitPriceCents"] = entry["prices"][currency]
 
 
 def _problem_code(response):

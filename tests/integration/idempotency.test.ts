@@ -15,6 +15,7 @@ import { ENV } from '#commons/env-names';
 import { OrdersRepository } from '#commons/orders-repository';
 import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { useTestSku } from '#tests/fixtures/catalog';
 import { asConsumer } from '#tests/fixtures/consumers';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 
@@ -28,10 +29,12 @@ const ordersTable = requireEnv(ENV.ordersTable);
 const idempotencyTable = requireEnv(ENV.idempotencyTable);
 const created = new Set<string>();
 
+const { sku, eurCents } = useTestSku(1500);
+
 const order = (customerId: string) => ({
   customerId,
   currency: 'EUR',
-  items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 1500 }],
+  items: [{ sku, quantity: 2, unitPriceCents: eurCents }],
 });
 
 const post = async (

@@ -6,6 +6,7 @@ import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
 import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { useTestSku } from '#tests/fixtures/catalog';
 import { asConsumer } from '#tests/fixtures/consumers';
 import { handler as cancelOrder } from '../../functions/orders/cancel-order.ts';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
@@ -20,13 +21,14 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 1 }
 const tableName = requireEnv(ENV.ordersTable);
 const created: string[] = [];
 const READ_ALL = 'orders/orders.read.all';
+const { sku } = useTestSku(500);
 
 const create = async (consumer: string, customerId: string) => {
   const result = await createOrder(
     apiEvent({
       method: 'POST',
       path: '/orders',
-      body: { customerId, items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 500 }] },
+      body: { customerId, items: [{ sku, quantity: 1 }] },
       ...asConsumer(consumer),
     }),
     createLambdaContext('createOrder'),

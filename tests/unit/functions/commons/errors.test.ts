@@ -40,7 +40,7 @@ describe('error mapping', () => {
   });
 
   it('adds no headers to problems that need none', () => {
-    expect(toProblem(httpErrors.notFound('Order')).headers).toBeUndefined();
+    expect(toProblem(httpErrors.orderNotFound('ord_1')).headers).toBeUndefined();
   });
 
   it('answers anything else with a bare 500 that reveals nothing', () => {
