@@ -28,8 +28,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     env: config.env,
     description: `${config.appName} ${config.stage}: REST API, functions, auth and WAF`,
     config,
-    data,
   });
+  // Deploy order only: the Api stack reads the Data stack's SSM parameters, not its exports.
   api.addStackDependency(data);
   for (const stack of [data, api]) {
     Tags.of(stack).add('app', config.appName);

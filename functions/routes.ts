@@ -11,7 +11,8 @@ export type OrdersTableAction =
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
-  | 'dynamodb:Query';
+  | 'dynamodb:Query'
+  | 'dynamodb:DescribeTable';
 
 export interface RouteDefinition {
   /** Stable id: construct ids, metric dimensions, fault-injection targets, OpenAPI operationId. */
@@ -32,7 +33,6 @@ export interface RouteDefinition {
     /** Queries the per-customer index (needs `dynamodb:Query` on the index). */
     readonly ordersByCustomerIndex?: boolean;
     readonly idempotencyTable?: boolean;
-    readonly fulfilmentQueue?: boolean;
     readonly pricing?: boolean;
   };
 }
@@ -57,9 +57,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Create an order (idempotent with an Idempotency-Key header)',
     auth: { type: 'oauth', scopes: ['orders.write'] },
     access: {
-      ordersTable: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      // No queue: the table's stream carries the order to fulfilment (the outbox).
+      ordersTable: ['dynamodb:PutItem'],
       idempotencyTable: true,
-      fulfilmentQueue: true,
       pricing: true,
     },
   },
@@ -97,6 +97,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: 'functions/health/health.ts',
     summary: 'Check that the service and DynamoDB are reachable',
     auth: { type: 'public' },
-    access: { ordersTable: ['dynamodb:GetItem'] },
+    // The table's status, never its items: no item read, no use of the data key.
+    access: { ordersTable: ['dynamodb:DescribeTable'] },
   },
 ];

@@ -23,19 +23,19 @@ import {
   ResourceServerScope,
   UserPool,
 } from 'aws-cdk-lib/aws-cognito';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
+import { type IStringParameter, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
-import type { StageConfig } from '#config/stages';
+import { reservedConcurrencyProblems, type StageConfig } from '#config/stages';
 import { type OrdersScope, ROUTES, type RouteDefinition, type RouteId } from '#routes';
 import { acknowledgeNag } from '../constructs/nag.ts';
 import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constructs/oauth.ts';
 import { OrdersFunction } from '../constructs/orders-function.ts';
+import { dataParameterNames, faultParameterName } from './data-stack.ts';
 
 /** API Gateway's own error responses and the problem code each answers with. */
 const GATEWAY_PROBLEMS: ReadonlyArray<readonly [ResponseType, string, string?]> = [
@@ -55,12 +55,11 @@ const GATEWAY_PROBLEMS: ReadonlyArray<readonly [ResponseType, string, string?]> 
   [ResponseType.DEFAULT_5XX, 'INTERNAL'],
 ];
 
-/** The data resources the API's functions use. {@link DataStack} provides them. */
+/** The data resources the API's functions use. The Data stack provides them. */
 export interface OrdersData {
   readonly key: IKey;
   readonly ordersTable: ITable;
   readonly idempotencyTable: ITable;
-  readonly fulfilmentQueue: IQueue;
   /**
    * Fault-injection settings; absent where the stage does not allow fault injection.
    * @default - no parameter, fault injection off
@@ -70,8 +69,36 @@ export interface OrdersData {
 
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
-  readonly data: OrdersData;
 }
+
+/**
+ * The Data stack's resources as the Api stack sees them: names and ARNs read from the SSM
+ * parameters the Data stack writes (resolved by CloudFormation when the Api stack deploys), never
+ * CloudFormation exports, which would forbid replacing a table or key while this stack uses it.
+ */
+export const importOrdersData = (scope: Construct, config: StageConfig): OrdersData => {
+  const names = dataParameterNames(config);
+  const read = (name: string): string => StringParameter.valueForStringParameter(scope, name);
+  const key = Key.fromKeyArn(scope, 'DataKey', read(names.keyArn));
+  return {
+    key,
+    ordersTable: Table.fromTableAttributes(scope, 'OrdersTable', {
+      tableName: read(names.ordersTableName),
+      encryptionKey: key,
+    }),
+    idempotencyTable: Table.fromTableAttributes(scope, 'IdempotencyTable', {
+      tableName: read(names.idempotencyTableName),
+      encryptionKey: key,
+    }),
+    ...(config.faultInjection.allowed && {
+      faultParameter: StringParameter.fromStringParameterName(
+        scope,
+        'FaultParameter',
+        faultParameterName(config),
+      ),
+    }),
+  };
+};
 
 /** `createOrder` → `CreateOrder`, for construct ids and output names. */
 export const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
@@ -104,6 +131,9 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const [concurrencyProblem] = reservedConcurrencyProblems([config]);
+    if (concurrencyProblem) throw new Error(concurrencyProblem);
+    const data = importOrdersData(this, config);
 
     // --- Auth: client-credentials tokens, one app client per consumer ---
     this.userPool = new UserPool(this, 'UserPool', {
@@ -164,8 +194,8 @@ export class ApiStack extends Stack {
     this.api = new RestApi(this, 'OrdersApi', {
       description: `${config.appName} ${config.stage} orders API`,
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
-      // Execution logging needs the account-level CloudWatch role; this API sets it.
-      cloudWatchRole: true,
+      // Execution logging needs the account-level CloudWatch role: one stage per account sets it.
+      cloudWatchRole: config.api.ownsAccountCloudWatchRole,
       deployOptions: {
         stageName: config.stage,
         tracingEnabled: true,
@@ -245,7 +275,7 @@ export class ApiStack extends Stack {
     // --- One function per route ---
     const functions: Partial<Record<RouteId, OrdersFunction>> = {};
     for (const route of ROUTES) {
-      const fn = this.routeFunction(route, props);
+      const fn = this.routeFunction(route, config, data);
       functions[route.id] = fn;
       const resource = this.api.root.resourceForPath(route.path);
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
@@ -348,11 +378,16 @@ export class ApiStack extends Stack {
     }
   }
 
-  private routeFunction(route: RouteDefinition, { config, data }: ApiStackProps): OrdersFunction {
+  private routeFunction(
+    route: RouteDefinition,
+    config: StageConfig,
+    data: OrdersData,
+  ): OrdersFunction {
     const fn = new OrdersFunction(this, `${pascal(route.id)}Function`, {
       routeId: route.id,
       entry: route.entry,
       config,
+      reservedConcurrency: config.lambda.reservedConcurrency?.[route.id],
       environment: {
         [ENV.faultInjectionAllowed]: String(config.faultInjection.allowed),
         [ENV.faultCacheSeconds]: String(config.faultInjection.cacheSeconds),
@@ -374,7 +409,6 @@ export class ApiStack extends Stack {
     if (route.access.idempotencyTable) {
       fn.bindIdempotencyTable(data.idempotencyTable, data.key, config.orders.idempotencyTtlSeconds);
     }
-    if (route.access.fulfilmentQueue) fn.bindFulfilmentQueue(data.fulfilmentQueue, data.key);
     if (data.faultParameter) fn.bindFaultParameter(data.faultParameter);
     return fn;
   }

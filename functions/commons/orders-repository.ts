@@ -1,16 +1,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { EventAttributes } from './event-origin.ts';
+import { ORDER_EVENT_ATTRIBUTES } from './events.ts';
 import type { Order, OrderStatus } from './schemas.ts';
 
-/** An order as stored: the API representation plus the TTL attribute. */
-export interface OrderRecord extends Order {
+/**
+ * An order as stored: the API representation plus the TTL attribute and the attributes the
+ * outbox reads from the stream (the last event, its correlation id and trace header).
+ */
+export interface OrderRecord extends Order, Partial<EventAttributes> {
   /** Epoch seconds after which DynamoDB's TTL may delete a cancelled order. */
   readonly expiresAt?: number;
 }
@@ -27,9 +31,6 @@ export type CancelOutcome =
   | { readonly outcome: 'not-found' }
   | { readonly outcome: 'invalid-state'; readonly status: OrderStatus };
 
-/** Key of the item the health check reads; it can never be a real order id. */
-export const HEALTH_PROBE_KEY = { orderId: '__health__' } as const;
-
 /**
  * Every DynamoDB access to the orders table. Each handler uses only the methods its IAM grants
  * allow (see `functions/routes.ts`).
@@ -41,8 +42,11 @@ export class OrdersRepository {
     private readonly byCustomerIndex = 'byCustomer',
   ) {}
 
-  /** Stores a new order; fails if the id already exists. */
-  async create(order: OrderRecord): Promise<void> {
+  /**
+   * Stores a new order; fails if the id already exists. The write is the event: the outbox turns
+   * it into an `OrderCreated` message, so `order` carries its {@link EventAttributes}.
+   */
+  async create(order: OrderRecord & EventAttributes): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -50,11 +54,6 @@ export class OrdersRepository {
         ConditionExpression: 'attribute_not_exists(orderId)',
       }),
     );
-  }
-
-  /** Removes an order that was stored but could not be handed to fulfilment. */
-  async remove(orderId: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { orderId } }));
   }
 
   async get(orderId: string): Promise<OrderRecord | undefined> {
@@ -89,12 +88,14 @@ export class OrdersRepository {
 
   /**
    * Cancels an order only if it is PENDING or PROCESSING, in one conditional write, so two
-   * concurrent cancels cannot both succeed.
+   * concurrent cancels cannot both succeed. The same write records the `OrderCancelled` event
+   * (`event`) that the outbox sends.
    */
   async cancel(
     orderId: string,
     at: string,
     expiresAt: number,
+    event: EventAttributes,
     reason?: string,
   ): Promise<CancelOutcome> {
     try {
@@ -102,15 +103,23 @@ export class OrdersRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { orderId },
-          UpdateExpression: `SET #status = :cancelled, updatedAt = :at, cancelledAt = :at, expiresAt = :expiresAt${reason ? ', cancellationReason = :reason' : ''}`,
+          UpdateExpression: `SET #status = :cancelled, updatedAt = :at, cancelledAt = :at, expiresAt = :expiresAt, #lastEvent = :lastEvent, #correlationId = :correlationId, #traceHeader = :traceHeader${reason ? ', cancellationReason = :reason' : ''}`,
           ConditionExpression: 'attribute_exists(orderId) AND #status IN (:pending, :processing)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#lastEvent': ORDER_EVENT_ATTRIBUTES.lastEvent,
+            '#correlationId': ORDER_EVENT_ATTRIBUTES.correlationId,
+            '#traceHeader': ORDER_EVENT_ATTRIBUTES.traceHeader,
+          },
           ExpressionAttributeValues: {
             ':cancelled': 'CANCELLED',
             ':pending': 'PENDING',
             ':processing': 'PROCESSING',
             ':at': at,
             ':expiresAt': expiresAt,
+            ':lastEvent': event.lastEvent,
+            ':correlationId': event.correlationId,
+            ':traceHeader': event.traceHeader,
             ...(reason ? { ':reason': reason } : {}),
           },
           ReturnValues: 'ALL_NEW',
@@ -125,14 +134,13 @@ export class OrdersRepository {
         : { outcome: 'not-found' };
     }
   }
-
-  /** Reads the health-probe key: proves the table answers, whatever it holds. */
-  async probe(signal?: AbortSignal): Promise<void> {
-    await this.client.send(new GetCommand({ TableName: this.tableName, Key: HEALTH_PROBE_KEY }), {
-      abortSignal: signal,
-    });
-  }
 }
 
 /** The public representation of a stored order (drops storage-only attributes). */
-export const toOrder = ({ expiresAt: _expiresAt, ...order }: OrderRecord): Order => order;
+export const toOrder = ({
+  expiresAt: _expiresAt,
+  lastEvent: _lastEvent,
+  correlationId: _correlationId,
+  traceHeader: _traceHeader,
+  ...order
+}: OrderRecord): Order => order;

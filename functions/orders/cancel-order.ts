@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '#clients/dynamodb';
 import { env } from '#commons/env';
+import { eventAttributes } from '#commons/event-origin';
 import { httpErrors } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
@@ -10,7 +11,10 @@ import { logger, metrics } from '#powertools';
 const orders = new OrdersRepository(documentClient, env.ordersTable());
 const retentionSeconds = env.cancelledRetentionDays() * 24 * 60 * 60;
 
-/** POST /orders/{orderId}/cancel: only from PENDING or PROCESSING, else 409. */
+/**
+ * POST /orders/{orderId}/cancel: only from PENDING or PROCESSING, else 409. The cancelling write
+ * records `OrderCancelled`, which the outbox sends to fulfilment.
+ */
 export const handler = httpRoute(
   {
     routeId: 'cancelOrder',
@@ -21,7 +25,13 @@ export const handler = httpRoute(
   async ({ path, body }) => {
     const now = new Date();
     const expiresAt = Math.floor(now.getTime() / 1000) + retentionSeconds;
-    const result = await orders.cancel(path.orderId, now.toISOString(), expiresAt, body.reason);
+    const result = await orders.cancel(
+      path.orderId,
+      now.toISOString(),
+      expiresAt,
+      eventAttributes('OrderCancelled'),
+      body.reason,
+    );
     switch (result.outcome) {
       case 'not-found':
         throw httpErrors.notFound(`Order ${path.orderId}`);

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { documentClient } from '#clients/dynamodb';
-import { sqsClient } from '#clients/sqs';
 import { env } from '#commons/env';
-import { httpErrors } from '#commons/errors';
+import { eventAttributes } from '#commons/event-origin';
 import { httpRoute, json } from '#commons/http';
 import { idempotentRoute } from '#commons/idempotency';
 import { type OrderRecord, OrdersRepository, toOrder } from '#commons/orders-repository';
@@ -13,27 +11,17 @@ import { CreateOrderRequestSchema } from '#commons/schemas';
 import { logger, metrics } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
-const queueUrl = env.fulfilmentQueueUrl();
 const pricing = createPricingClient({
   baseUrl: env.pricingUrl(),
   timeoutMs: env.pricingTimeoutMs(),
   maxRetries: env.pricingMaxRetries(),
 });
 
-/** The message the fulfilment worker consumes. */
-export interface FulfilmentMessage {
-  readonly type: 'OrderCreated';
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly totalCents: number;
-  readonly currency: string;
-  readonly createdAt: string;
-}
-
 /**
- * POST /orders: prices the order (with fallback), stores it as PENDING and hands it to
- * fulfilment. If the hand-off fails the stored order is removed and the client gets a 503, so a
- * retry cannot leave an order that fulfilment never hears of.
+ * POST /orders: prices the order (with fallback) and stores it as PENDING. Storing it is the only
+ * write: the orders table's stream, through the outbox pipe, tells fulfilment (`OrderCreated`),
+ * so a crash after the write still leads to exactly one message, and no message ever names an
+ * order that was not stored.
  */
 export const handler = httpRoute(
   { routeId: 'createOrder', body: CreateOrderRequestSchema, idempotency: idempotentRoute() },
@@ -50,7 +38,7 @@ export const handler = httpRoute(
       metrics.addMetric('PricingRetries', MetricUnit.Count, price.attempts - 1);
 
     const now = new Date().toISOString();
-    const order: OrderRecord = {
+    const order = {
       orderId: `ord_${randomUUID().replaceAll('-', '')}`,
       customerId: body.customerId,
       status: 'PENDING',
@@ -62,30 +50,9 @@ export const handler = httpRoute(
       pricingSource: price.source,
       createdAt: now,
       updatedAt: now,
-    };
+      ...eventAttributes('OrderCreated'),
+    } satisfies OrderRecord;
     await orders.create(order);
-
-    const message: FulfilmentMessage = {
-      type: 'OrderCreated',
-      orderId: order.orderId,
-      customerId: order.customerId,
-      totalCents: order.totalCents,
-      currency: order.currency,
-      createdAt: order.createdAt,
-    };
-    try {
-      await sqsClient.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }),
-      );
-    } catch (error) {
-      logger.error('Could not hand the order to fulfilment; removing it', {
-        orderId: order.orderId,
-        error,
-      });
-      metrics.addMetric('FulfilmentPublishFailed', MetricUnit.Count, 1);
-      await orders.remove(order.orderId);
-      throw httpErrors.serviceUnavailable();
-    }
 
     logger.info('Order created', { orderId: order.orderId, pricingSource: price.source });
     metrics.addMetric('OrdersCreated', MetricUnit.Count, 1);

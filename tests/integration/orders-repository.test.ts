@@ -4,6 +4,7 @@ import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
+import type { EventAttributes } from '#commons/event-origin';
 import { type OrderRecord, OrdersRepository } from '#commons/orders-repository';
 
 /**
@@ -20,7 +21,7 @@ const newOrder = (
   customerId: string,
   createdAt: string,
   status: OrderRecord['status'] = 'PENDING',
-): OrderRecord => {
+): OrderRecord & EventAttributes => {
   const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
   written.push(orderId);
   return {
@@ -35,7 +36,16 @@ const newOrder = (
     pricingSource: 'quote',
     createdAt,
     updatedAt: createdAt,
+    lastEvent: 'OrderCreated',
+    correlationId: 'repository-test',
+    traceHeader: '',
   };
+};
+
+const cancelled: EventAttributes = {
+  lastEvent: 'OrderCancelled',
+  correlationId: 'repository-test',
+  traceHeader: '',
 };
 
 const uniqueCustomer = () => `it-${randomUUID().slice(0, 8)}`;
@@ -87,8 +97,8 @@ describe('orders table', () => {
     const now = new Date().toISOString();
 
     const outcomes = await Promise.all([
-      repository.cancel(order.orderId, now, 1_900_000_000),
-      repository.cancel(order.orderId, now, 1_900_000_000),
+      repository.cancel(order.orderId, now, 1_900_000_000, cancelled),
+      repository.cancel(order.orderId, now, 1_900_000_000, cancelled),
     ]);
 
     expect(outcomes.map((outcome) => outcome.outcome).sort()).toEqual([
@@ -99,6 +109,7 @@ describe('orders table', () => {
     expect(await repository.get(order.orderId)).toMatchObject({
       status: 'CANCELLED',
       expiresAt: 1_900_000_000,
+      lastEvent: 'OrderCancelled',
     });
   });
 
@@ -106,7 +117,7 @@ describe('orders table', () => {
     const order = newOrder(uniqueCustomer(), new Date().toISOString(), 'FULFILLED');
     await repository.create(order);
 
-    expect(await repository.cancel(order.orderId, new Date().toISOString(), 1)).toEqual({
+    expect(await repository.cancel(order.orderId, new Date().toISOString(), 1, cancelled)).toEqual({
       outcome: 'invalid-state',
       status: 'FULFILLED',
     });
@@ -116,7 +127,7 @@ describe('orders table', () => {
   it('reports an unknown order as not found instead of creating it', async () => {
     const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
 
-    expect(await repository.cancel(orderId, new Date().toISOString(), 1)).toEqual({
+    expect(await repository.cancel(orderId, new Date().toISOString(), 1, cancelled)).toEqual({
       outcome: 'not-found',
     });
     expect(await repository.get(orderId)).toBeUndefined();
