@@ -23,6 +23,7 @@ import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
 import { createLambdaContext } from './lambda-context.ts';
 import { REPO_ROOT } from './paths.ts';
+import { type RunningPipes, startPipes } from './pipes.ts';
 import { type PricingStub, type PricingStubConfig, startPricingStub } from './pricing-stub.ts';
 import {
   LOCAL_CREDENTIALS,
@@ -75,6 +76,8 @@ export interface LocalRuntime {
   readonly routes: readonly ApiRoute[];
   readonly provisioned: ProvisionedStage;
   readonly pricing: PricingStub;
+  /** The template's EventBridge Pipes (the orders outbox), played against the emulator. */
+  readonly pipes: RunningPipes;
   /** Mints another token from the local issuer (other scopes, client or expiry). */
   issueToken(options?: IssueTokenOptions): Promise<string>;
   stop(): Promise<void>;
@@ -207,6 +210,8 @@ export const startLocalRuntime = async (
     const emulatorEndpoint = emulator?.endpoint ?? (options.emulatorEndpoint as string);
 
     const provisioned = await provisionStage(emulatorEndpoint, stage, { stacks });
+    const pipes = await startPipes(emulatorEndpoint, stacks, { region: provisioned.region });
+    cleanups.push(() => pipes.stop());
     const functionEnv = Object.fromEntries(
       Object.entries(provisioned.functionEnv).filter(([name]) => !LOCALLY_OVERRIDDEN.has(name)),
     );
@@ -458,6 +463,7 @@ export const startLocalRuntime = async (
       routes: provisioned.routes,
       provisioned,
       pricing,
+      pipes,
       issueToken: (tokenOptions) => issuer.issueToken(tokenOptions),
       stop: stopAll,
     };

@@ -14,6 +14,7 @@ const IN_PROCESS_TYPES = new Set([
   'AWS::ApiGateway::Resource',
   'AWS::ApiGateway::Method',
   'AWS::Lambda::Function',
+  'AWS::Pipes::Pipe',
 ]);
 
 const fail = (message: string): never => {
@@ -68,6 +69,7 @@ Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
   emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
   OpenAPI:      ${apiUrl}/openapi.json
+${runtime.pipes.pipes.map((pipe) => `  pipe:         ${pipe.tableName} stream -> ${pipe.targetQueueUrl}`).join('\n')}
 
 Only in AWS (not emulated): ${runtime.provisioned.notEmulated
   .filter((type) => !IN_PROCESS_TYPES.has(type))

@@ -8,6 +8,7 @@ import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ORDER_EVENT_ATTRIBUTES, ORDER_EVENT_SCHEMA_VERSION } from '#commons/events';
 import type { StageConfig } from '#config/stages';
+import { acknowledgeNag } from './nag.ts';
 
 export interface OrderOutboxProps {
   readonly config: StageConfig;
@@ -74,6 +75,11 @@ export class OrderOutbox extends Construct {
       retentionPeriod: Duration.days(14),
       removalPolicy,
     });
+    acknowledgeNag(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      "This queue is the outbox pipe's dead-letter queue (a pipe's DLQ, which cdk-nag does not recognise as one, unlike a queue redrive policy); a DLQ of its own would only move the same records again.",
+    );
     const logGroup = new LogGroup(this, 'Logs', {
       retention: config.logRetentionDays,
       removalPolicy,

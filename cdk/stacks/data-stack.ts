@@ -137,7 +137,11 @@ export class DataStack extends Stack {
     const names = dataParameterNames(config);
     for (const [id, parameterName, stringValue] of [
       ['OrdersTableNameParameter', names.ordersTableName, this.ordersTable.tableName],
-      ['IdempotencyTableNameParameter', names.idempotencyTableName, this.idempotencyTable.tableName],
+      [
+        'IdempotencyTableNameParameter',
+        names.idempotencyTableName,
+        this.idempotencyTable.tableName,
+      ],
       ['KeyArnParameter', names.keyArn, this.key.keyArn],
     ] as const) {
       new StringParameter(this, id, {

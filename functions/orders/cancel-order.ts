@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '#clients/dynamodb';
 import { env } from '#commons/env';
-import { eventAttributes } from '#commons/event-origin';
 import { httpErrors } from '#commons/errors';
+import { eventAttributes } from '#commons/event-origin';
 import { httpRoute, json } from '#commons/http';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
 import { CancelOrderRequestSchema, OrderPathSchema } from '#commons/schemas';

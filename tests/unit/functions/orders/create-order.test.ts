@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLambdaContext } from '#local/lambda-context';
@@ -39,7 +39,6 @@ const quote = (discountCents: number) =>
 describe('POST /orders', () => {
   beforeEach(() => {
     ddb.on(PutCommand).resolves({});
-    sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     vi.stubGlobal('fetch', quote(100));
   });
   afterEach(() => {
@@ -74,17 +73,36 @@ describe('POST /orders', () => {
     });
   });
 
-  it('publishes the order to the fulfilment queue', async () => {
-    const order = bodyOf(await create(validOrder));
+  it('records the OrderCreated event, the correlation id and the trace header with the order', async () => {
+    // Prepare
+    vi.stubEnv(
+      '_X_AMZN_TRACE_ID',
+      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+    );
 
-    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
-    const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
-    expect(sent?.QueueUrl).toBe(process.env.FULFILMENT_QUEUE_URL);
-    expect(JSON.parse(sent?.MessageBody ?? '{}')).toMatchObject({
-      type: 'OrderCreated',
-      orderId: order.orderId,
-      totalCents: 2700,
+    // Act
+    const result = await create(validOrder);
+
+    // Assess
+    const stored = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item;
+    expect(stored).toMatchObject({
+      lastEvent: 'OrderCreated',
+      correlationId: expect.stringMatching(/.+/),
+      traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
     });
+    // Storage-only: the API representation carries none of them.
+    for (const attribute of ['lastEvent', 'correlationId', 'traceHeader']) {
+      expect(bodyOf(result)).not.toHaveProperty(attribute);
+    }
+    vi.unstubAllEnvs();
+  });
+
+  it('sends nothing itself: the order reaches fulfilment through the table stream (outbox)', async () => {
+    const result = await create(validOrder);
+
+    expect(result.statusCode).toBe(201);
+    expect(sqs).not.toHaveReceivedAnyCommand();
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
   });
 
   it('rejects a client-sent total: totals are computed by the service', async () => {
@@ -108,20 +126,6 @@ describe('POST /orders', () => {
       discountCents: 0,
       totalCents: 2800,
     });
-  });
-
-  it('removes the stored order and answers 503 when fulfilment cannot be reached', async () => {
-    sqs.on(SendMessageCommand).rejects(new Error('queue unavailable'));
-    ddb.on(DeleteCommand).resolves({});
-
-    const result = await create(validOrder);
-
-    expect(result.statusCode).toBe(503);
-    expect(bodyOf(result)).toEqual({
-      error: { code: 'SERVICE_UNAVAILABLE', message: expect.any(String), details: [] },
-    });
-    const stored = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item;
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { orderId: stored?.orderId } });
   });
 
   it('answers a bare 500 without internals when DynamoDB fails unexpectedly', async () => {
