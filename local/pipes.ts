@@ -522,10 +522,14 @@ export const startPipes = async (
 
     const iterators = new Map<string, string | undefined>();
     let firstScan = true;
+    let polls = 0;
     while (!stopped) {
-      const { StreamDescription } = await streams.send(
-        new DescribeStreamCommand({ StreamArn: streamArn }),
-      );
+      // New shards are rare (a split every few hours on AWS): look for them every few seconds.
+      const rescan = polls % 25 === 0;
+      polls += 1;
+      const { StreamDescription } = rescan
+        ? await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))
+        : { StreamDescription: undefined };
       for (const shard of StreamDescription?.Shards ?? []) {
         const shardId = shard.ShardId;
         if (!shardId || iterators.has(shardId)) continue;

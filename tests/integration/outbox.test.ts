@@ -28,7 +28,9 @@ import { handler as createOrder } from '../../functions/orders/create-order.ts';
  * message the earlier changes would produce has arrived too.
  */
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 1 }));
-const sqs = new SQSClient({ maxAttempts: 1 });
+// The same endpoint as the DynamoDB client, whatever host the queue URL names: when several
+// projects share one vitest process, the URL may come from another emulator than the writes go to.
+const sqs = new SQSClient({ maxAttempts: 1, useQueueUrlAsEndpoint: false });
 const tableName = requireEnv(ENV.ordersTable);
 const queueUrl = requireEnv(ENV.fulfilmentQueueUrl);
 const created: string[] = [];
