@@ -1,5 +1,6 @@
 import {
   DeleteItemCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -63,7 +64,10 @@ export const installMocks = (): InstalledMocks => {
     .on(DeleteItemCommand)
     .resolves({})
     .on(GetItemCommand)
-    .resolves({});
+    .resolves({})
+    // The health check describes the orders table.
+    .on(DescribeTableCommand)
+    .resolves({ Table: { TableStatus: 'ACTIVE' } });
   const sqs = mockClient(SQSClient);
   sqs.on(SendMessageCommand).resolves({ MessageId: '00000000-0000-4000-8000-000000000000' });
   const ssm = mockClient(SSMClient);

@@ -38,8 +38,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     env: config.env,
     description: `${config.appName} ${config.stage}: REST API, functions, auth and WAF`,
     config,
-    data,
   });
+  // Deploy order only: the Api stack reads the Data stack's SSM parameters, not its exports.
   api.addStackDependency(data);
   // Every table of the Data stack, present and future, is in the backup plan and restore tests.
   Tags.of(data).add(BACKUP_TAG_KEY, backupTagValue(config), {

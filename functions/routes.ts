@@ -27,7 +27,8 @@ export type OrdersTableAction =
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
-  | 'dynamodb:Query';
+  | 'dynamodb:Query'
+  | 'dynamodb:DescribeTable';
 
 /**
  * Problem codes a response may carry, by HTTP status: `{ 409: ['INVALID_STATE'] }`. The OpenAPI
@@ -67,7 +68,6 @@ export interface RouteDefinition {
     /** Reads the key that signs pagination cursors. */
     readonly cursorSecret?: boolean;
     readonly idempotencyTable?: boolean;
-    readonly fulfilmentQueue?: boolean;
     readonly pricing?: boolean;
     /** Reads SKUs from the catalog table (`dynamodb:BatchGetItem` only). */
     readonly catalog?: boolean;
@@ -108,9 +108,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     },
     access: {
       // GetItem: a retry whose first attempt committed but did not save its response reads the order.
-      ordersTable: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+      // No queue: the table's stream carries the order to fulfilment (the outbox).
+      ordersTable: ['dynamodb:PutItem', 'dynamodb:GetItem'],
       idempotencyTable: true,
-      fulfilmentQueue: true,
       pricing: true,
       catalog: true,
     },
@@ -159,7 +159,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Check that the service and DynamoDB are reachable',
     auth: { type: 'public' },
     problems: {},
-    access: { ordersTable: ['dynamodb:GetItem'] },
+    // The table's status, never its items: no item read, no use of the data key.
+    access: { ordersTable: ['dynamodb:DescribeTable'] },
   },
 ];
 

@@ -33,6 +33,7 @@ import {
 } from './gateway-responses.ts';
 import { createLambdaContext } from './lambda-context.ts';
 import { REPO_ROOT } from './paths.ts';
+import { type RunningPipes, startPipes } from './pipes.ts';
 import { type PricingStub, type PricingStubConfig, startPricingStub } from './pricing-stub.ts';
 import {
   LOCAL_CREDENTIALS,
@@ -112,6 +113,8 @@ export interface LocalRuntime {
   readonly pricing: PricingStub;
   /** SKUs loaded into the catalog table at start. */
   readonly catalogSkus: number;
+  /** The template's EventBridge Pipes (the orders outbox), played against the emulator. */
+  readonly pipes: RunningPipes;
   /**
    * Mints a token from the local issuer, for the first consumer unless `clientId` says otherwise
    * (other scopes, client or expiry; no checks, unlike the token endpoint).
@@ -252,6 +255,8 @@ export const startLocalRuntime = async (
       catalogFile === false
         ? 0
         : await seedLocalCatalog(emulatorEndpoint, provisioned, catalogFile);
+    const pipes = await startPipes(emulatorEndpoint, stacks, { region: provisioned.region });
+    cleanups.push(() => pipes.stop());
     const functionEnv = Object.fromEntries(
       Object.entries(provisioned.functionEnv).filter(([name]) => !LOCALLY_OVERRIDDEN.has(name)),
     );
@@ -600,6 +605,7 @@ export const startLocalRuntime = async (
       provisioned,
       pricing,
       catalogSkus,
+      pipes,
       issueToken,
       stop: stopAll,
     };

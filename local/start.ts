@@ -19,6 +19,7 @@ const IN_PROCESS_TYPES = new Set([
   'AWS::Lambda::Function',
   'AWS::ApiGateway::ApiKey',
   'AWS::Cognito::UserPoolClient',
+  'AWS::Pipes::Pipe',
 ]);
 
 const fail = (message: string): never => {
@@ -78,6 +79,7 @@ Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
   OpenAPI:      ${apiUrl}/openapi.json
   dashboards:   ${runtime.dashboardUrl}   (the stacks' CloudWatch dashboards, from local metrics)
+${runtime.pipes.pipes.map((pipe) => `  pipe:         ${pipe.tableName} stream -> ${pipe.targetQueueUrl}`).join('\n')}
 
 Consumers (each sees only the orders it created; orders.read.all sees every order):
 ${consumers

@@ -245,6 +245,12 @@ export class TemplateResolver {
     const template = this.#stacks.get(stackName);
     const parameter = template?.Parameters?.[name];
     if (parameter !== undefined) {
+      if (
+        typeof parameter.Type === 'string' &&
+        parameter.Type.startsWith('AWS::SSM::Parameter::')
+      ) {
+        return this.#ssmParameterValue(stackName, name, parameter.Type, parameter.Default);
+      }
       if (parameter.Default === undefined) {
         throw new TemplateError(
           `${stackName}: parameter ${name} has no default, so it cannot be resolved locally`,
@@ -253,6 +259,30 @@ export class TemplateResolver {
       return parameter.Default;
     }
     return this.#physical(stackName, name).ref;
+  }
+
+  /**
+   * A parameter CloudFormation fills from SSM at deploy time (`valueForStringParameter`): its
+   * default is the parameter's name, and locally its value is that of the synthesized
+   * `AWS::SSM::Parameter` of that name, in whichever stack defines it.
+   */
+  #ssmParameterValue(stackName: string, name: string, type: string, ssmName: unknown): unknown {
+    if (type !== 'AWS::SSM::Parameter::Value<String>') {
+      throw new TemplateError(
+        `${stackName}: parameter ${name} has type ${type}; the local runtime resolves only AWS::SSM::Parameter::Value<String>`,
+      );
+    }
+    const wanted = asString(ssmName, `${stackName}: parameter ${name} default`);
+    for (const [owner, template] of this.#stacks) {
+      for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+        if (resource.Type !== 'AWS::SSM::Parameter') continue;
+        if (this.physicalName(owner, logicalId) !== wanted) continue;
+        return this.resolve(owner, resource.Properties?.Value);
+      }
+    }
+    throw new TemplateError(
+      `${stackName}: parameter ${name} reads SSM parameter '${wanted}', which no synthesized stack defines (${[...this.#stacks.keys()].join(', ')})`,
+    );
   }
 
   #getAtt(stackName: string, logicalId: string, attribute: string): string {

@@ -1,6 +1,12 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { getStageConfig, STAGE_NAMES, type StageConfig } from '#config/stages';
+import {
+  cloudWatchRoleProblems,
+  getStageConfig,
+  reservedConcurrencyProblems,
+  STAGE_NAMES,
+  type StageConfig,
+} from '#config/stages';
 import { createOrdersService } from '../service.ts';
 import { APP_CONTEXT } from '../synth.ts';
 
@@ -32,6 +38,9 @@ try {
   } else {
     configs = [getStageConfig(stage, { account })];
   }
+  // Account-wide settings: checked across every stage this app deploys.
+  const problems = [...cloudWatchRoleProblems(configs), ...reservedConcurrencyProblems(configs)];
+  if (problems.length > 0) throw new Error(problems.join('\n'));
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);

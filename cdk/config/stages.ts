@@ -42,6 +42,12 @@ export interface ApiConfig {
   readonly maxBodyBytes: number;
   /** Origins allowed by CORS. Empty means CORS is off. */
   readonly corsAllowOrigins: readonly string[];
+  /**
+   * Whether this stage's API sets the account's API Gateway CloudWatch Logs role (an
+   * account-and-region-wide setting that execution logging needs). Exactly one stage per account
+   * and region owns it; the others rely on it being set, so two stages never fight over it.
+   */
+  readonly ownsAccountCloudWatchRole: boolean;
   /** Web ACL with AWS managed rules and a rate-based rule. */
   readonly waf:
     | { readonly enabled: false }
@@ -137,6 +143,26 @@ export interface DrConfig {
   };
 }
 
+/** AWS keeps at least this much of an account's Lambda concurrency unreserved. */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+
+export interface LambdaConfig {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /**
+   * Reserved concurrency per route's function: a floor for the routes that must keep working
+   * (createOrder) and a ceiling for public ones (health), so a flood on one cannot starve another.
+   * @default - no reservation: the function shares the account's unreserved pool
+   */
+  readonly reservedConcurrency?: Readonly<Partial<Record<RouteId, number>>>;
+  /**
+   * The account's Lambda concurrency quota in the stage's region. Reservations must leave
+   * {@link MIN_UNRESERVED_CONCURRENCY} of it unreserved, counting every stage in the account.
+   * @default 1000
+   */
+  readonly accountConcurrency?: number;
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of stack names: `${appName}-${stage}-<Stack>`. */
@@ -146,7 +172,7 @@ export interface StageConfig {
   readonly retainData: boolean;
   /** Days CloudWatch keeps Lambda, API access and application logs. */
   readonly logRetentionDays: 1 | 3 | 5 | 7 | 14 | 30 | 60 | 90 | 180 | 365 | 400 | 545 | 731;
-  readonly lambda: { readonly memoryMb: number; readonly timeoutSeconds: number };
+  readonly lambda: LambdaConfig;
   readonly api: ApiConfig;
   readonly consumers: readonly ConsumerConfig[];
   readonly pricing: PricingConfig;
@@ -215,12 +241,17 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     env: { account: '111111111111', region: 'eu-west-1' },
     retainData: false,
     logRetentionDays: 7,
-    lambda: { memoryMb: 512, timeoutSeconds: 10 },
+    lambda: {
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      reservedConcurrency: { createOrder: 20, health: 2 },
+    },
     api: {
       throttle: { rateLimit: 50, burstLimit: 100 },
       methodThrottles: { createOrder: { rateLimit: 20, burstLimit: 40 } },
       maxBodyBytes: 64 * 1024,
       corsAllowOrigins: ['http://localhost:3000'],
+      ownsAccountCloudWatchRole: true,
       waf: { enabled: false },
     },
     consumers: [
@@ -260,12 +291,17 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     env: { account: '222222222222', region: 'eu-west-1' },
     retainData: false,
     logRetentionDays: 30,
-    lambda: { memoryMb: 1024, timeoutSeconds: 10 },
+    lambda: {
+      memoryMb: 1024,
+      timeoutSeconds: 10,
+      reservedConcurrency: { createOrder: 50, health: 5 },
+    },
     api: {
       throttle: { rateLimit: 200, burstLimit: 400 },
       methodThrottles: { createOrder: { rateLimit: 100, burstLimit: 200 } },
       maxBodyBytes: 64 * 1024,
       corsAllowOrigins: ['https://staging.shop.example.com'],
+      ownsAccountCloudWatchRole: true,
       waf: { enabled: true, rateLimitPer5Min: 2000 },
     },
     consumers: [
@@ -304,12 +340,17 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     env: { account: '333333333333', region: 'eu-west-1' },
     retainData: true,
     logRetentionDays: 365,
-    lambda: { memoryMb: 1024, timeoutSeconds: 10 },
+    lambda: {
+      memoryMb: 1024,
+      timeoutSeconds: 10,
+      reservedConcurrency: { createOrder: 200, health: 5 },
+    },
     api: {
       throttle: { rateLimit: 1000, burstLimit: 2000 },
       methodThrottles: { createOrder: { rateLimit: 500, burstLimit: 1000 } },
       maxBodyBytes: 64 * 1024,
       corsAllowOrigins: ['https://shop.example.com'],
+      ownsAccountCloudWatchRole: true,
       waf: { enabled: true, rateLimitPer5Min: 5000 },
     },
     consumers: [
@@ -355,6 +396,51 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
 /** Recovery targets of a data store: its own, or the stage's defaults. */
 export const recoveryTargets = (config: StageConfig, dataStore: string): DataStoreRecoveryTargets =>
   config.dr.dataStores[dataStore] ?? config.dr.defaultTargets;
+
+/**
+ * What is wrong with the stages' reserved concurrency, one line per account and region whose
+ * reservations (summed over every stage deployed there) would leave less than
+ * {@link MIN_UNRESERVED_CONCURRENCY} unreserved, which Lambda refuses at deploy time.
+ */
+export const reservedConcurrencyProblems = (configs: readonly StageConfig[]): string[] => {
+  const byAccount = new Map<string, { reserved: number; quota: number; stages: string[] }>();
+  for (const config of configs) {
+    const where = `${config.env.account}/${config.env.region}`;
+    const entry = byAccount.get(where) ?? { reserved: 0, quota: Infinity, stages: [] };
+    for (const value of Object.values(config.lambda.reservedConcurrency ?? {}))
+      entry.reserved += value;
+    entry.quota = Math.min(entry.quota, config.lambda.accountConcurrency ?? 1000);
+    entry.stages.push(config.stage);
+    byAccount.set(where, entry);
+  }
+  return [...byAccount]
+    .filter(([, { reserved, quota }]) => quota - reserved < MIN_UNRESERVED_CONCURRENCY)
+    .map(
+      ([where, { reserved, quota, stages }]) =>
+        `Account ${where}: stages ${stages.join(', ')} reserve ${reserved} of a Lambda concurrency quota of ${quota}, leaving less than the ${MIN_UNRESERVED_CONCURRENCY} AWS keeps unreserved: lower lambda.reservedConcurrency in cdk/config/stages.ts, or raise the quota and set lambda.accountConcurrency`,
+    );
+};
+
+/**
+ * What is wrong with who owns the API Gateway CloudWatch role: one line per account and region
+ * where more than one of the given stages has `api.ownsAccountCloudWatchRole` (each deploy would
+ * overwrite the others' setting, and deleting one stage would break the others' logging).
+ */
+export const cloudWatchRoleProblems = (configs: readonly StageConfig[]): string[] => {
+  const owners = new Map<string, string[]>();
+  for (const config of configs) {
+    const where = `${config.env.account}/${config.env.region}`;
+    const list = owners.get(where) ?? [];
+    if (config.api.ownsAccountCloudWatchRole) list.push(config.stage);
+    owners.set(where, list);
+  }
+  return [...owners]
+    .filter(([, stages]) => stages.length > 1)
+    .map(
+      ([where, stages]) =>
+        `Account ${where}: stages ${stages.join(', ')} all own the API Gateway CloudWatch role: set api.ownsAccountCloudWatchRole to true on one stage per account in cdk/config/stages.ts`,
+    );
+};
 
 /** Returns the config of a stage, or throws a one-line error naming every valid `-c stage=`. */
 export const getStageConfig = (

@@ -8,7 +8,6 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
@@ -41,9 +40,8 @@ export const ORDERS_BY_OWNER_INDEX = 'byOwnerCustomer';
 const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_KEY_WRITE_ACTIONS = [...TABLE_KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:GenerateDataKey'];
 const TABLE_READ_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:Query'];
-
-/** What `sqs:SendMessage` needs on a queue encrypted with a customer managed key. */
-const QUEUE_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
+/** Control-plane actions: they read no item, so they need no use of the table's key. */
+const TABLE_METADATA_ACTIONS: readonly string[] = ['dynamodb:DescribeTable'];
 
 const IDEMPOTENCY_TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -64,6 +62,11 @@ export interface OrdersFunctionProps {
    * @default - the defaults only
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Concurrent executions reserved for (and at most allowed to) this function.
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number;
   /**
    * Function description.
    * @default - `<appName> <stage> <routeId>`
@@ -107,6 +110,9 @@ export class OrdersFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       memorySize: config.lambda.memoryMb,
       timeout: Duration.seconds(config.lambda.timeoutSeconds),
+      ...(props.reservedConcurrency !== undefined && {
+        reservedConcurrentExecutions: props.reservedConcurrency,
+      }),
       description: props.description ?? `${config.appName} ${config.stage} ${props.routeId}`,
       role,
       logGroup,
@@ -151,15 +157,17 @@ export class OrdersFunction extends NodejsFunction {
   }
 
   /**
-   * Grants exactly `actions` on the orders table (not its indexes) plus use of its key, and sets
-   * `ORDERS_TABLE_NAME`.
+   * Grants exactly `actions` on the orders table (not its indexes) plus, when they touch items,
+   * use of its key, and sets `ORDERS_TABLE_NAME`.
    */
   public bindOrdersTable(table: ITable, actions: readonly OrdersTableAction[], key: IKey): void {
     this.addEnvironment(ENV.ordersTable, table.tableName);
     if (actions.length > 0) {
       this.allow(actions, [table.tableArn]);
     }
-    const writes = actions.some((action) => !TABLE_READ_ACTIONS.includes(action));
+    const itemActions = actions.filter((action) => !TABLE_METADATA_ACTIONS.includes(action));
+    if (itemActions.length === 0) return;
+    const writes = itemActions.some((action) => !TABLE_READ_ACTIONS.includes(action));
     this.allow(writes ? TABLE_KEY_WRITE_ACTIONS : TABLE_KEY_READ_ACTIONS, [key.keyArn]);
   }
 
@@ -205,13 +213,6 @@ export class OrdersFunction extends NodejsFunction {
     this.addEnvironment(ENV.catalogTable, table.tableName);
     this.allow(['dynamodb:BatchGetItem'], [table.tableArn]);
     this.allow(TABLE_KEY_READ_ACTIONS, [key.keyArn]);
-  }
-
-  /** Grants `sqs:SendMessage` on the queue (and the key calls it needs), and sets its URL. */
-  public bindFulfilmentQueue(queue: IQueue, key: IKey): void {
-    this.addEnvironment(ENV.fulfilmentQueueUrl, queue.queueUrl);
-    this.allow(['sqs:SendMessage'], [queue.queueArn]);
-    this.allow(QUEUE_KEY_ACTIONS, [key.keyArn]);
   }
 
   /** Grants `ssm:GetParameter` on the fault-injection parameter only, and sets its name. */

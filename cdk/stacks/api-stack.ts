@@ -30,16 +30,15 @@ import {
   ResourceServerScope,
   UserPool,
 } from 'aws-cdk-lib/aws-cognito';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
+import { type IStringParameter, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
-import type { StageConfig } from '#config/stages';
+import { reservedConcurrencyProblems, type StageConfig } from '#config/stages';
 import {
   CONSUMER_METADATA,
   GATEWAY_PROBLEMS,
@@ -52,15 +51,17 @@ import { ServiceDashboards } from '../constructs/dashboards.ts';
 import { acknowledgeNag } from '../constructs/nag.ts';
 import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constructs/oauth.ts';
 import { OrdersFunction } from '../constructs/orders-function.ts';
+import { dataParameterNames, faultParameterName } from './data-stack.ts';
 
-/** The data resources the API's functions use. {@link DataStack} provides them. */
+/** The data resources the API's functions use. The Data stack provides them. */
 export interface OrdersData {
   readonly key: IKey;
   readonly ordersTable: ITable;
   readonly idempotencyTable: ITable;
   /** SKUs and their prices; read by the routes whose `access.catalog` is set. */
   readonly catalogTable: ITable;
-  readonly fulfilmentQueue: IQueue;
+  /** For the dashboards: the fulfilment queue's name. */
+  readonly fulfilmentQueueName: string;
   /**
    * Fault-injection settings; absent where the stage does not allow fault injection.
    * @default - no parameter, fault injection off
@@ -70,13 +71,46 @@ export interface OrdersData {
 
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
-  readonly data: OrdersData;
 }
 
 /** What the list route needs to sign cursors; created once per stage by the stack. */
 interface CursorSigning {
   readonly secret: Secret;
 }
+
+/**
+ * The Data stack's resources as the Api stack sees them: names and ARNs read from the SSM
+ * parameters the Data stack writes (resolved by CloudFormation when the Api stack deploys), never
+ * CloudFormation exports, which would forbid replacing a table or key while this stack uses it.
+ */
+export const importOrdersData = (scope: Construct, config: StageConfig): OrdersData => {
+  const names = dataParameterNames(config);
+  const read = (name: string): string => StringParameter.valueForStringParameter(scope, name);
+  const key = Key.fromKeyArn(scope, 'DataKey', read(names.keyArn));
+  return {
+    key,
+    ordersTable: Table.fromTableAttributes(scope, 'OrdersTable', {
+      tableName: read(names.ordersTableName),
+      encryptionKey: key,
+    }),
+    idempotencyTable: Table.fromTableAttributes(scope, 'IdempotencyTable', {
+      tableName: read(names.idempotencyTableName),
+      encryptionKey: key,
+    }),
+    catalogTable: Table.fromTableAttributes(scope, 'CatalogTable', {
+      tableName: read(names.catalogTableName),
+      encryptionKey: key,
+    }),
+    fulfilmentQueueName: read(names.fulfilmentQueueName),
+    ...(config.faultInjection.allowed && {
+      faultParameter: StringParameter.fromStringParameterName(
+        scope,
+        'FaultParameter',
+        faultParameterName(config),
+      ),
+    }),
+  };
+};
 
 /** `createOrder` → `CreateOrder`, for construct ids and output names. */
 export const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
@@ -109,6 +143,9 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const [concurrencyProblem] = reservedConcurrencyProblems([config]);
+    if (concurrencyProblem) throw new Error(concurrencyProblem);
+    const data = importOrdersData(this, config);
 
     // --- Auth: client-credentials tokens, one app client per consumer ---
     this.userPool = new UserPool(this, 'UserPool', {
@@ -169,8 +206,8 @@ export class ApiStack extends Stack {
     this.api = new RestApi(this, 'OrdersApi', {
       description: `${config.appName} ${config.stage} orders API`,
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
-      // Execution logging needs the account-level CloudWatch role; this API sets it.
-      cloudWatchRole: true,
+      // Execution logging needs the account-level CloudWatch role: one stage per account sets it.
+      cloudWatchRole: config.api.ownsAccountCloudWatchRole,
       deployOptions: {
         stageName: config.stage,
         tracingEnabled: true,
@@ -250,7 +287,7 @@ export class ApiStack extends Stack {
     // --- Key that signs pagination cursors: generated per stage, read only by the list route ---
     const cursorSecret = new Secret(this, 'CursorKey', {
       description: `${config.appName} ${config.stage}: HMAC key of the orders API's pagination cursors`,
-      encryptionKey: props.data.key,
+      encryptionKey: data.key,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy,
     });
@@ -263,7 +300,7 @@ export class ApiStack extends Stack {
     // --- One function per route ---
     const functions: Partial<Record<RouteId, OrdersFunction>> = {};
     for (const route of ROUTES) {
-      const fn = this.routeFunction(route, props, { secret: cursorSecret });
+      const fn = this.routeFunction(route, config, data, { secret: cursorSecret });
       functions[route.id] = fn;
       const resource = this.api.root.resourceForPath(route.path);
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
@@ -368,11 +405,12 @@ export class ApiStack extends Stack {
           Object.entries(this.functions).map(([routeId, fn]) => [routeId, fn.functionName]),
         ) as Record<RouteId, string>,
         tableNames: {
-          orders: props.data.ordersTable.tableName,
-          idempotency: props.data.idempotencyTable.tableName,
+          orders: data.ordersTable.tableName,
+          idempotency: data.idempotencyTable.tableName,
+          catalog: data.catalogTable.tableName,
         },
         queueNames: {
-          fulfilment: props.data.fulfilmentQueue.queueName,
+          fulfilment: data.fulfilmentQueueName,
         },
         logGroups: {
           functions: Object.values(this.functions).map((fn) => fn.logGroup.logGroupName),
@@ -405,13 +443,15 @@ export class ApiStack extends Stack {
 
   private routeFunction(
     route: RouteDefinition,
-    { config, data }: ApiStackProps,
+    config: StageConfig,
+    data: OrdersData,
     cursors: CursorSigning,
   ): OrdersFunction {
     const fn = new OrdersFunction(this, `${pascal(route.id)}Function`, {
       routeId: route.id,
       entry: route.entry,
       config,
+      reservedConcurrency: config.lambda.reservedConcurrency?.[route.id],
       environment: {
         [ENV.faultInjectionAllowed]: String(config.faultInjection.allowed),
         [ENV.faultCacheSeconds]: String(config.faultInjection.cacheSeconds),
@@ -435,7 +475,6 @@ export class ApiStack extends Stack {
     if (route.access.idempotencyTable) {
       fn.bindIdempotencyTable(data.idempotencyTable, data.key, config.orders.idempotencyTtlSeconds);
     }
-    if (route.access.fulfilmentQueue) fn.bindFulfilmentQueue(data.fulfilmentQueue, data.key);
     if (route.access.catalog) fn.bindCatalogTable(data.catalogTable, data.key);
     if (data.faultParameter) fn.bindFaultParameter(data.faultParameter);
     return fn;

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
   ProjectionType,
+  StreamViewType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -11,6 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
+import { OrderOutbox } from '../constructs/order-outbox.ts';
 import { ORDERS_BY_CUSTOMER_INDEX, ORDERS_BY_OWNER_INDEX } from '../constructs/orders-function.ts';
 
 export interface DataStackProps extends StackProps {
@@ -31,9 +33,40 @@ export const catalogTableParameterName = (config: StageConfig): string =>
   `/${config.appName}/${config.stage}/catalog-table-name`;
 
 /**
+ * SSM names under which the Data stack publishes what the Api stack needs. The Api stack reads
+ * them at deploy time instead of importing CloudFormation exports, so a table or key can be
+ * replaced without an "export in use" deadlock (see docs/deploying.md).
+ */
+export const dataParameterNames = (config: StageConfig) => {
+  const prefix = `/${config.appName}/${config.stage}/data`;
+  return {
+    ordersTableName: `${prefix}/orders-table-name`,
+    idempotencyTableName: `${prefix}/idempotency-table-name`,
+    catalogTableName: `${prefix}/catalog-table-name`,
+    fulfilmentQueueName: `${prefix}/fulfilment-queue-name`,
+    keyArn: `${prefix}/key-arn`,
+  } as const;
+};
+
+/**
+ * Names of the Data stack's outputs (`aws cloudformation describe-stacks`): what operators and
+ * the endpoint/aws test modes read instead of CDK's generated names.
+ */
+export const DATA_OUTPUTS = {
+  ordersTableName: 'OrdersTableName',
+  idempotencyTableName: 'IdempotencyTableName',
+  catalogTableName: 'CatalogTableName',
+  fulfilmentQueueUrl: 'FulfilmentQueueUrl',
+  fulfilmentDlqUrl: 'FulfilmentDlqUrl',
+  outboxDlqUrl: 'OutboxDlqUrl',
+  faultParameterName: 'FaultInjectionParameterName',
+} as const;
+
+/**
  * Stateful resources, kept apart from the API so the API can be replaced freely: the customer
- * managed key, the orders, idempotency and catalog tables, the fulfilment queue and its DLQ, and (where the
- * stage allows it) the fault-injection parameter. Physical names are left to CloudFormation.
+ * managed key, the orders, idempotency and catalog tables, the fulfilment queue and its DLQ, the outbox
+ * (the orders table's stream piped to the fulfilment queue) and (where the stage allows it) the
+ * fault-injection parameter. Physical names are left to CloudFormation.
  */
 export class DataStack extends Stack {
   public readonly key: Key;
@@ -43,6 +76,7 @@ export class DataStack extends Stack {
   public readonly catalogTable: Table;
   public readonly fulfilmentQueue: Queue;
   public readonly fulfilmentDlq: Queue;
+  public readonly outbox: OrderOutbox;
   /** Present only when `config.faultInjection.allowed`. */
   public readonly faultParameter: StringParameter | undefined;
 
@@ -70,6 +104,8 @@ export class DataStack extends Stack {
       ...tableDefaults,
       partitionKey: { name: 'orderId', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
+      // The outbox reads committed changes from here.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     // Each consumer lists through its own partitions (`<consumer>#<customerId>`): one Query per
     // page that cannot return another consumer's orders, with no filtering after the read.
@@ -122,6 +158,32 @@ export class DataStack extends Stack {
       removalPolicy,
     });
 
+    this.outbox = new OrderOutbox(this, 'Outbox', {
+      config,
+      table: this.ordersTable,
+      queue: this.fulfilmentQueue,
+      key: this.key,
+    });
+
+    const names = dataParameterNames(config);
+    for (const [id, parameterName, stringValue] of [
+      ['OrdersTableNameParameter', names.ordersTableName, this.ordersTable.tableName],
+      [
+        'IdempotencyTableNameParameter',
+        names.idempotencyTableName,
+        this.idempotencyTable.tableName,
+      ],
+      ['CatalogTableNameApiParameter', names.catalogTableName, this.catalogTable.tableName],
+      ['FulfilmentQueueNameParameter', names.fulfilmentQueueName, this.fulfilmentQueue.queueName],
+      ['KeyArnParameter', names.keyArn, this.key.keyArn],
+    ] as const) {
+      new StringParameter(this, id, {
+        parameterName,
+        stringValue,
+        description: `${config.appName} ${config.stage}: read by the Api stack at deploy time`,
+      });
+    }
+
     this.faultParameter = config.faultInjection.allowed
       ? new StringParameter(this, 'FaultInjectionParameter', {
           // The one physical name: operators and the chaos runbook address it by this path.
@@ -130,5 +192,27 @@ export class DataStack extends Stack {
           stringValue: JSON.stringify(FAULT_INJECTION_DEFAULT),
         })
       : undefined;
+
+    const outputs: [string, string, string][] = [
+      [DATA_OUTPUTS.ordersTableName, this.ordersTable.tableName, 'Orders table'],
+      [DATA_OUTPUTS.idempotencyTableName, this.idempotencyTable.tableName, 'Idempotency table'],
+      [DATA_OUTPUTS.catalogTableName, this.catalogTable.tableName, 'Catalog table'],
+      [DATA_OUTPUTS.fulfilmentQueueUrl, this.fulfilmentQueue.queueUrl, 'Fulfilment queue'],
+      [DATA_OUTPUTS.fulfilmentDlqUrl, this.fulfilmentDlq.queueUrl, 'Fulfilment DLQ'],
+      [
+        DATA_OUTPUTS.outboxDlqUrl,
+        this.outbox.deadLetterQueue.queueUrl,
+        'Stream batches the outbox pipe could not deliver',
+      ],
+    ];
+    if (this.faultParameter) {
+      outputs.push([
+        DATA_OUTPUTS.faultParameterName,
+        this.faultParameter.parameterName,
+        'Fault-injection parameter',
+      ]);
+    }
+    // Plain outputs, no exports: nothing can hold them "in use".
+    for (const [id, value, description] of outputs) new CfnOutput(this, id, { value, description });
   }
 }

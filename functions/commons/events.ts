@@ -12,6 +12,19 @@ export const ORDER_EVENT_SCHEMA_VERSION = 1;
 export const ORDER_EVENT_TYPES = ['OrderCreated', 'OrderCancelled'] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
+/**
+ * Attributes of a stored order that the outbox's message template reads: written with every
+ * change that produces an event (create, cancel) and with no other.
+ */
+export const ORDER_EVENT_ATTRIBUTES = {
+  /** The event the last change produced: `OrderCreated` or `OrderCancelled`. */
+  lastEvent: 'lastEvent',
+  /** The correlation id of the request that made that change. */
+  correlationId: 'correlationId',
+  /** That request's X-Ray trace header; empty where there is none. */
+  traceHeader: 'traceHeader',
+} as const;
+
 export const OrderEventSchema = z.object({
   schemaVersion: z.literal(ORDER_EVENT_SCHEMA_VERSION),
   type: z.enum(ORDER_EVENT_TYPES),

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -10,10 +9,16 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Caller } from './caller.ts';
+import type { EventAttributes } from './event-origin.ts';
+import { ORDER_EVENT_ATTRIBUTES } from './events.ts';
 import type { Order, OrderStatus } from './schemas.ts';
 
-/** An order as stored: the API representation plus ownership and the TTL attribute. */
-export interface OrderRecord extends Order {
+/**
+ * An order as stored: the API representation plus ownership, the TTL attribute and the
+ * attributes the outbox reads from the stream (the last event, its correlation id and trace
+ * header).
+ */
+export interface OrderRecord extends Order, Partial<EventAttributes> {
   /** Consumer (stage-config name) that created the order; only it reads and cancels it. */
   readonly owner: string;
   /** `<owner>#<customerId>`: partition key of the per-owner list index. */
@@ -56,9 +61,6 @@ export type CancelOutcome =
   | { readonly outcome: 'not-found' }
   | { readonly outcome: 'invalid-state'; readonly status: OrderStatus };
 
-/** Key of the item the health check reads; it can never be a real order id. */
-export const HEALTH_PROBE_KEY = { orderId: '__health__' } as const;
-
 /**
  * Every DynamoDB access to the orders table. Each handler uses only the methods its IAM grants
  * allow (see `functions/routes.ts`).
@@ -74,11 +76,13 @@ export class OrdersRepository {
   ) {}
 
   /**
-   * Stores a new order; fails if the id already exists. `alongWith` is written in the same
-   * transaction (an idempotency commit), so both happen or neither does.
+   * Stores a new order; fails if the id already exists. The write is the event: the outbox turns
+   * it into an `OrderCreated` message, so `order` carries its {@link EventAttributes}.
+   * `alongWith` is written in the same transaction (an idempotency commit), so both happen or
+   * neither does.
    */
   async create(
-    order: OrderRecord,
+    order: OrderRecord & EventAttributes,
     alongWith?: NonNullable<TransactWriteCommandInput['TransactItems']>[number],
   ): Promise<void> {
     const put = {
@@ -91,11 +95,6 @@ export class OrdersRepository {
       return;
     }
     await this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, alongWith] }));
-  }
-
-  /** Removes an order that was stored but could not be handed to fulfilment. */
-  async remove(orderId: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { orderId } }));
   }
 
   /** Any order, whoever owns it: for checks inside the repository, never for a response. */
@@ -141,13 +140,15 @@ export class OrdersRepository {
 
   /**
    * Cancels an order of `owner` only if it is PENDING or PROCESSING, in one conditional write, so
-   * two concurrent cancels cannot both succeed. Another owner's order is `not-found`.
+   * two concurrent cancels cannot both succeed. Another owner's order is `not-found`. The same
+   * write records the `OrderCancelled` event (`event`) that the outbox sends.
    */
   async cancel(
     orderId: string,
     owner: string,
     at: string,
     expiresAt: number,
+    event: EventAttributes,
     reason?: string,
   ): Promise<CancelOutcome> {
     try {
@@ -155,10 +156,16 @@ export class OrdersRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { orderId },
-          UpdateExpression: `SET #status = :cancelled, updatedAt = :at, cancelledAt = :at, expiresAt = :expiresAt${reason ? ', cancellationReason = :reason' : ''}`,
+          UpdateExpression: `SET #status = :cancelled, updatedAt = :at, cancelledAt = :at, expiresAt = :expiresAt, #lastEvent = :lastEvent, #correlationId = :correlationId, #traceHeader = :traceHeader${reason ? ', cancellationReason = :reason' : ''}`,
           ConditionExpression:
             'attribute_exists(orderId) AND #owner = :owner AND #status IN (:pending, :processing)',
-          ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#owner': 'owner',
+            '#lastEvent': ORDER_EVENT_ATTRIBUTES.lastEvent,
+            '#correlationId': ORDER_EVENT_ATTRIBUTES.correlationId,
+            '#traceHeader': ORDER_EVENT_ATTRIBUTES.traceHeader,
+          },
           ExpressionAttributeValues: {
             ':owner': owner,
             ':cancelled': 'CANCELLED',
@@ -166,6 +173,9 @@ export class OrdersRepository {
             ':processing': 'PROCESSING',
             ':at': at,
             ':expiresAt': expiresAt,
+            ':lastEvent': event.lastEvent,
+            ':correlationId': event.correlationId,
+            ':traceHeader': event.traceHeader,
             ...(reason ? { ':reason': reason } : {}),
           },
           ReturnValues: 'ALL_NEW',
@@ -180,13 +190,6 @@ export class OrdersRepository {
         : { outcome: 'not-found' };
     }
   }
-
-  /** Reads the health-probe key: proves the table answers, whatever it holds. */
-  async probe(signal?: AbortSignal): Promise<void> {
-    await this.client.send(new GetCommand({ TableName: this.tableName, Key: HEALTH_PROBE_KEY }), {
-      abortSignal: signal,
-    });
-  }
 }
 
 /** The public representation of a stored order (drops storage-only attributes). */
@@ -194,5 +197,8 @@ export const toOrder = ({
   expiresAt: _expiresAt,
   owner: _owner,
   ownerCustomer: _ownerCustomer,
+  lastEvent: _lastEvent,
+  correlationId: _correlationId,
+  traceHeader: _traceHeader,
   ...order
 }: OrderRecord): Order => order;

@@ -3,6 +3,7 @@ import { documentClient } from '#clients/dynamodb';
 import { requireCaller } from '#commons/caller';
 import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
+import { eventAttributes } from '#commons/event-origin';
 import { httpRoute, json } from '#commons/http';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
 import { CancelOrderRequestSchema, OrderPathSchema } from '#commons/schemas';
@@ -14,6 +15,7 @@ const retentionSeconds = env.cancelledRetentionDays() * 24 * 60 * 60;
 /**
  * POST /orders/{orderId}/cancel: only the caller's own orders (another consumer's is 404), only
  * from PENDING or PROCESSING, else 409.
+ * The cancelling write records `OrderCancelled`, which the outbox sends to fulfilment.
  */
 export const handler = httpRoute(
   {
@@ -31,6 +33,7 @@ export const handler = httpRoute(
       consumer,
       now.toISOString(),
       expiresAt,
+      eventAttributes('OrderCancelled'),
       body.reason,
     );
     switch (result.outcome) {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { documentClient } from '#clients/dynamodb';
-import { sqsClient } from '#clients/sqs';
 import { requireCaller } from '#commons/caller';
 import { CatalogRepository, CatalogUnavailableError, priceFromCatalog } from '#commons/catalog';
 import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
+import { eventAttributes } from '#commons/event-origin';
 import { httpRoute, json } from '#commons/http';
 import { idempotentRoute } from '#commons/idempotency';
 import {
@@ -21,7 +20,6 @@ import { CreateOrderRequestSchema } from '#commons/schemas';
 import { logger, metrics } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
-const queueUrl = env.fulfilmentQueueUrl();
 const catalog = new CatalogRepository(documentClient, env.catalogTable());
 // One breaker per execution environment: warm invocations share what earlier ones learned.
 const pricingBreaker = new CircuitBreaker({
@@ -36,16 +34,6 @@ const pricing = createPricingClient({
   breaker: pricingBreaker,
 });
 
-/** The message the fulfilment worker consumes. */
-export interface FulfilmentMessage {
-  readonly type: 'OrderCreated';
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly totalCents: number;
-  readonly currency: string;
-  readonly createdAt: string;
-}
-
 const created = (order: OrderRecord) =>
   json(201, toOrder(order), { location: `/orders/${order.orderId}` });
 
@@ -53,8 +41,9 @@ const created = (order: OrderRecord) =>
  * POST /orders: prices the order from the catalog (one BatchGetItem; unknown SKUs are 422, a
  * price the client showed that is no longer the catalog's is 409), asks the pricing service for
  * its promotion (catalog prices without discount when it is slow, down or contradicts the
- * catalog), stores the order as PENDING and hands it to fulfilment. If the hand-off fails the stored order is removed and the client gets a 503, so a
- * retry cannot leave an order that fulfilment never hears of.
+ * catalog) and stores it as PENDING. Storing it is the only write: the orders table's stream,
+ * through the outbox pipe, tells fulfilment (`OrderCreated`), so a crash after the write still
+ * leads to exactly one message, and no message ever names an order that was not stored.
  */
 export const handler = httpRoute(
   {
@@ -95,7 +84,7 @@ export const handler = httpRoute(
       metrics.addMetric('PricingRetries', MetricUnit.Count, price.attempts - 1);
 
     const now = new Date().toISOString();
-    const order: OrderRecord = {
+    const order = {
       orderId: `ord_${randomUUID().replaceAll('-', '')}`,
       customerId: body.customerId,
       owner: consumer,
@@ -109,30 +98,9 @@ export const handler = httpRoute(
       pricingSource: price.source,
       createdAt: now,
       updatedAt: now,
-    };
+      ...eventAttributes('OrderCreated'),
+    } satisfies OrderRecord;
     await orders.create(order, idempotency?.commitWrite(order.orderId));
-
-    const message: FulfilmentMessage = {
-      type: 'OrderCreated',
-      orderId: order.orderId,
-      customerId: order.customerId,
-      totalCents: order.totalCents,
-      currency: order.currency,
-      createdAt: order.createdAt,
-    };
-    try {
-      await sqsClient.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }),
-      );
-    } catch (error) {
-      logger.error('Could not hand the order to fulfilment; removing it', {
-        orderId: order.orderId,
-        error,
-      });
-      metrics.addMetric('FulfilmentPublishFailed', MetricUnit.Count, 1);
-      await orders.remove(order.orderId);
-      throw httpErrors.serviceUnavailable();
-    }
 
     logger.info('Order created', { orderId: order.orderId, pricingSource: price.source });
     metrics.addMetric('OrdersCreated', MetricUnit.Count, 1);

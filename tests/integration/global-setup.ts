@@ -2,8 +2,9 @@
  * Where the integration tests run, chosen by TEST_TARGET:
  *
  * - `emulator` (default when AWS_ENDPOINT_URL is unset): starts moto, provisions the dev stage
- *   from its synthesized template, and exports the endpoint, dummy credentials and the
- *   functions' environment (table names, queue URL, ...) to the test workers. Stops moto after.
+ *   from its synthesized template, plays its EventBridge Pipes (the orders outbox), and exports
+ *   the endpoint, dummy credentials, the functions' environment (table names, ...) and the Data
+ *   stack's outputs (the fulfilment queue URL) to the test workers. Stops all of it after.
  * - `endpoint` (default when AWS_ENDPOINT_URL is set): an emulator you run (LocalStack at
  *   http://localhost:4566, or a moto of your own) that already holds the resources; their
  *   names come from your environment (see {@link RESOURCE_ENV}).
@@ -18,8 +19,10 @@ import { ENV } from '#commons/env-names';
 import { STAGES, type StageName } from '#config/stages';
 import { startEmulator } from '#local/emulator';
 import { ensureEmulatorInstalled } from '#local/emulator-install';
+import { startPipes } from '#local/pipes';
 import { LOCAL_CREDENTIALS, provisionStage, synthesizeLocalStage } from '#local/provision';
-import { listApiRoutes, type StackTemplate } from '#local/template';
+import { listApiRoutes, type StackTemplate, TemplateResolver } from '#local/template';
+import { DATA_OUTPUTS } from '../../cdk/stacks/data-stack.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,6 +44,25 @@ export const RESOURCE_ENV = [
   ENV.fulfilmentQueueUrl,
   ENV.faultParameterName,
 ] as const;
+
+/**
+ * Variables the tests need that no function's environment holds, and the Data stack output each
+ * comes from (`aws cloudformation describe-stacks --stack-name Orders-<stage>-Data`).
+ */
+export const OUTPUT_ENV = { [ENV.fulfilmentQueueUrl]: DATA_OUTPUTS.fulfilmentQueueUrl } as const;
+
+/** Resolves {@link OUTPUT_ENV} against the local copies of the stacks' outputs. */
+const localOutputEnv = (resolver: TemplateResolver): Record<string, string> => {
+  const env: Record<string, string> = {};
+  for (const [name, outputId] of Object.entries(OUTPUT_ENV)) {
+    const stack = resolver.stacks.find(({ template }) => template.Outputs?.[outputId]);
+    if (!stack) throw new Error(`No synthesized stack has an output named ${outputId}`);
+    env[name] = String(
+      resolver.resolve(stack.stackName, stack.template.Outputs?.[outputId]?.Value),
+    );
+  }
+  return env;
+};
 
 /** Template variables that make no sense for tests running in-process. */
 const NOT_EXPORTED = new Set(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
@@ -106,12 +128,23 @@ const prepareTarget = async (project: TestProject): Promise<(() => Promise<void>
     ]);
     if (started.status === 'rejected') throw started.reason;
     const emulator = started.value;
+    let stopPipes = async (): Promise<void> => undefined;
     try {
       if (synthesized.status === 'rejected') throw synthesized.reason;
       const stacks = synthesized.value;
       const provisioned = await provisionStage(emulator.endpoint, stage, { stacks });
+      const resolver = new TemplateResolver(stacks, {
+        endpoint: emulator.endpoint,
+        region: provisioned.region,
+      });
+      const pipes = await startPipes(emulator.endpoint, stacks, {
+        region: provisioned.region,
+        log: (line) => console.error(`[integration] ${line}`),
+      });
+      stopPipes = () => pipes.stop();
       // Workers are started after global setup and inherit process.env.
       Object.assign(process.env, {
+        ...localOutputEnv(resolver),
         AWS_ENDPOINT_URL: emulator.endpoint,
         AWS_REGION: provisioned.region,
         AWS_DEFAULT_REGION: provisioned.region,
@@ -123,10 +156,14 @@ const prepareTarget = async (project: TestProject): Promise<(() => Promise<void>
       });
       project.provide('stacks', stacks);
     } catch (error) {
+      await stopPipes();
       await emulator.stop();
       throw error;
     }
-    return () => emulator.stop();
+    return async () => {
+      await stopPipes();
+      await emulator.stop();
+    };
   }
 
   if (target === 'aws' && process.env.AWS_ENDPOINT_URL) {

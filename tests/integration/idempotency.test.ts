@@ -303,6 +303,9 @@ describe('an order and its idempotency commit', () => {
         pricingSource: 'quote',
         createdAt: now,
         updatedAt: now,
+        lastEvent: 'OrderCreated',
+        correlationId: 'it-commit',
+        traceHeader: '',
       },
       commit,
     );

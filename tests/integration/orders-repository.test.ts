@@ -4,6 +4,7 @@ import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
+import type { EventAttributes } from '#commons/event-origin';
 import { type OrderRecord, OrdersRepository, ownerCustomerKey } from '#commons/orders-repository';
 
 /**
@@ -27,7 +28,7 @@ const newOrder = (
   createdAt: string,
   status: OrderRecord['status'] = 'PENDING',
   owner = 'storefront',
-): OrderRecord => {
+): OrderRecord & EventAttributes => {
   const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
   written.push(orderId);
   return {
@@ -44,7 +45,16 @@ const newOrder = (
     pricingSource: 'quote',
     createdAt,
     updatedAt: createdAt,
+    lastEvent: 'OrderCreated',
+    correlationId: 'repository-test',
+    traceHeader: '',
   };
+};
+
+const cancelled: EventAttributes = {
+  lastEvent: 'OrderCancelled',
+  correlationId: 'repository-test',
+  traceHeader: '',
 };
 
 const uniqueCustomer = () => `it-${randomUUID().slice(0, 8)}`;
@@ -96,8 +106,8 @@ describe('orders table', () => {
     const now = new Date().toISOString();
 
     const outcomes = await Promise.all([
-      repository.cancel(order.orderId, 'storefront', now, 1_900_000_000),
-      repository.cancel(order.orderId, 'storefront', now, 1_900_000_000),
+      repository.cancel(order.orderId, 'storefront', now, 1_900_000_000, cancelled),
+      repository.cancel(order.orderId, 'storefront', now, 1_900_000_000, cancelled),
     ]);
 
     expect(outcomes.map((outcome) => outcome.outcome).sort()).toEqual([
@@ -108,6 +118,7 @@ describe('orders table', () => {
     expect(await repository.get(order.orderId)).toMatchObject({
       status: 'CANCELLED',
       expiresAt: 1_900_000_000,
+      lastEvent: 'OrderCancelled',
     });
   });
 
@@ -116,7 +127,7 @@ describe('orders table', () => {
     await repository.create(order);
 
     expect(
-      await repository.cancel(order.orderId, 'storefront', new Date().toISOString(), 1),
+      await repository.cancel(order.orderId, 'storefront', new Date().toISOString(), 1, cancelled),
     ).toEqual({
       outcome: 'invalid-state',
       status: 'FULFILLED',
@@ -127,7 +138,9 @@ describe('orders table', () => {
   it('reports an unknown order as not found instead of creating it', async () => {
     const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
 
-    expect(await repository.cancel(orderId, 'storefront', new Date().toISOString(), 1)).toEqual({
+    expect(
+      await repository.cancel(orderId, 'storefront', new Date().toISOString(), 1, cancelled),
+    ).toEqual({
       outcome: 'not-found',
     });
     expect(await repository.get(orderId)).toBeUndefined();
@@ -200,7 +213,13 @@ describe('orders table: ownership', () => {
     const { mine } = await sharedCustomer();
     const orderId = mine[0]?.orderId ?? '';
 
-    const outcome = await repository.cancel(orderId, 'marketplace', new Date().toISOString(), 1);
+    const outcome = await repository.cancel(
+      orderId,
+      'marketplace',
+      new Date().toISOString(),
+      1,
+      cancelled,
+    );
 
     expect(outcome).toEqual({ outcome: 'not-found' });
     expect((await repository.get(orderId))?.status).toBe('PENDING');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { getStageConfig, STAGE_NAMES, STAGES } from '#config/stages';
+import {
+  cloudWatchRoleProblems,
+  getStageConfig,
+  reservedConcurrencyProblems,
+  STAGE_NAMES,
+  STAGES,
+} from '#config/stages';
 
 describe('getStageConfig', () => {
   it('rejects an unknown stage with a one-line message naming the valid stages', () => {
@@ -53,5 +59,63 @@ describe('consumers', () => {
 
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9-]{0,31}$/);
+  });
+});
+
+describe('account-wide settings', () => {
+  const inAccount = (name: 'dev' | 'staging' | 'prod', account: string) => ({
+    ...STAGES[name],
+    env: { ...STAGES[name].env, account },
+  });
+
+  it('lets every shipped stage own the API Gateway CloudWatch role of its own account', () => {
+    expect(cloudWatchRoleProblems(Object.values(STAGES))).toEqual([]);
+  });
+
+  it('refuses two stages that both own the CloudWatch role of one account', () => {
+    // Act
+    const problems = cloudWatchRoleProblems([
+      inAccount('dev', '123456789012'),
+      inAccount('staging', '123456789012'),
+    ]);
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(/^Account 123456789012\/eu-west-1: stages dev, staging all own/),
+    ]);
+  });
+
+  it('accepts one owner per account when stages share it', () => {
+    const staging = inAccount('staging', '123456789012');
+    expect(
+      cloudWatchRoleProblems([
+        inAccount('dev', '123456789012'),
+        { ...staging, api: { ...staging.api, ownsAccountCloudWatchRole: false } },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('keeps the shipped reservations well inside the unreserved minimum', () => {
+    expect(reservedConcurrencyProblems(Object.values(STAGES))).toEqual([]);
+    // Every stage in one account still fits a default quota of 1000.
+    expect(
+      reservedConcurrencyProblems(STAGE_NAMES.map((name) => inAccount(name, '123456789012'))),
+    ).toEqual([]);
+  });
+
+  it('sums reservations over the stages of one account against its quota', () => {
+    // Prepare
+    const small = (name: 'dev' | 'staging') => {
+      const config = inAccount(name, '123456789012');
+      return { ...config, lambda: { ...config.lambda, accountConcurrency: 150 } };
+    };
+
+    // Act
+    const problems = reservedConcurrencyProblems([small('dev'), small('staging')]);
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/reserve 77 of a Lambda concurrency quota of 150/);
+    expect(problems[0]).not.toMatch(/\n/);
   });
 });

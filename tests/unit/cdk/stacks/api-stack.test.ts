@@ -1,9 +1,12 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '#commons/env-names';
-import { STAGE_NAMES, STAGES } from '#config/stages';
+import { STAGE_NAMES, STAGES, type StageConfig } from '#config/stages';
 import { ROUTES } from '#routes';
 import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
+import { createOrdersService } from '../../../../cdk/service.ts';
+import { dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
 
 describe('ApiStack', () => {
   const dev = synthesized('dev');
@@ -58,7 +61,6 @@ describe('ApiStack', () => {
             [ENV.ordersTable]: Match.anyValue(),
             [ENV.idempotencyTable]: Match.anyValue(),
             [ENV.idempotencyTtlSeconds]: '3600',
-            [ENV.fulfilmentQueueUrl]: Match.anyValue(),
             [ENV.pricingUrl]: STAGES.dev.pricing.url,
             [ENV.pricingTimeoutMs]: String(STAGES.dev.pricing.timeoutMs),
             [ENV.pricingMaxRetries]: String(STAGES.dev.pricing.maxRetries),
@@ -199,7 +201,7 @@ describe('ApiStack', () => {
       );
     });
 
-    it('lets createOrder write orders, use idempotency records and send to the fulfilment queue', () => {
+    it('lets createOrder put orders and use idempotency records, and nothing else', () => {
       // Act
       const actions = actionsOfRole(dev.api, roleOf(dev, 'createOrder'));
 
@@ -207,10 +209,8 @@ describe('ApiStack', () => {
       expect(actions).toEqual(
         expect.arrayContaining([
           'dynamodb:PutItem',
-          'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:UpdateItem',
-          'sqs:SendMessage',
           'kms:GenerateDataKey',
           'ssm:GetParameter',
         ]),
@@ -253,10 +253,26 @@ describe('ApiStack', () => {
       }
     });
 
-    it('lets only createOrder send to the fulfilment queue', () => {
-      for (const route of ROUTES.filter((r) => r.id !== 'createOrder')) {
-        expect(actionsOfRole(dev.api, roleOf(dev, route.id))).not.toContain('sqs:SendMessage');
+    it('lets no function send to a queue: the outbox pipe does, from the table stream', () => {
+      for (const route of ROUTES) {
+        const actions = actionsOfRole(dev.api, roleOf(dev, route.id));
+        expect(actions.filter((action) => action.startsWith('sqs:'))).toEqual([]);
       }
+      dev.api.resourcePropertiesCountIs(
+        'AWS::Lambda::Function',
+        { Environment: { Variables: { [ENV.fulfilmentQueueUrl]: Match.anyValue() } } },
+        0,
+      );
+    });
+
+    it('lets health describe the orders table, with no item access and no use of the key', () => {
+      // Act
+      const statements = statementsOfRole(dev.api, roleOf(dev, 'health'));
+      const actions = statements.flatMap((s) => [s.Action].flat());
+
+      // Assess
+      expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:DescribeTable']);
+      expect(actions.filter((a) => a.startsWith('kms:'))).toEqual([]);
     });
 
     it.each(STAGE_NAMES)(
@@ -298,6 +314,64 @@ describe('ApiStack', () => {
         const role = dev.api.toJSON().Resources[roleOf(dev, route.id)];
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       }
+    });
+  });
+
+  describe('deploy-time traps', () => {
+    it('imports nothing from the Data stack: it reads names and the key ARN from SSM', () => {
+      // Act
+      const imports = JSON.stringify(dev.api.toJSON()).match(/Fn::ImportValue/g) ?? [];
+      const parameters = dev.api.toJSON().Parameters ?? {};
+      const ssmDefaults = Object.values(parameters)
+        .filter((p) => (p as { Type: string }).Type === 'AWS::SSM::Parameter::Value<String>')
+        .map((p) => (p as { Default: string }).Default)
+        // CDK's own bootstrap-version check reads SSM the same way.
+        .filter((name) => !name.startsWith('/cdk-bootstrap/'));
+
+      // Assess
+      expect(imports).toEqual([]);
+      expect(ssmDefaults.sort()).toEqual(Object.values(dataParameterNames(STAGES.dev)).sort());
+    });
+
+    it('manages the account-wide API Gateway CloudWatch role only where the stage owns it', () => {
+      // Prepare
+      const notOwner: StageConfig = {
+        ...STAGES.staging,
+        api: { ...STAGES.staging.api, ownsAccountCloudWatchRole: false },
+      };
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+      // Act
+      const { api } = createOrdersService(app, notOwner);
+
+      // Assess
+      dev.api.resourceCountIs('AWS::ApiGateway::Account', 1);
+      Template.fromStack(api).resourceCountIs('AWS::ApiGateway::Account', 0);
+    });
+
+    it.each(STAGE_NAMES)('reserves concurrency per function from the %s config', (name) => {
+      // Prepare
+      const stage = synthesized(name);
+      const reserved = STAGES[name].lambda.reservedConcurrency ?? {};
+
+      // Assess
+      for (const route of ROUTES) {
+        const fn = stage.api.toJSON().Resources[logicalId(stage.built.api.functions[route.id])];
+        expect(fn.Properties.ReservedConcurrentExecutions).toBe(reserved[route.id]);
+      }
+      expect(reserved.health).toBeLessThan(reserved.createOrder ?? 0);
+    });
+
+    it('refuses to synthesize reservations that leave too little unreserved concurrency', () => {
+      // Prepare
+      const greedy: StageConfig = {
+        ...STAGES.dev,
+        lambda: { ...STAGES.dev.lambda, reservedConcurrency: { createOrder: 950 } },
+      };
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+      // Act / Assess
+      expect(() => createOrdersService(app, greedy)).toThrow(/reserve 950 .* quota of 1000/);
     });
   });
 

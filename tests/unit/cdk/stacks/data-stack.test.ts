@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { STAGES } from '#config/stages';
-import { synthesized } from '#tests/unit/cdk/helpers';
+import { logicalId, synthesized } from '#tests/unit/cdk/helpers';
+import { DATA_OUTPUTS, dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
 
 describe('DataStack', () => {
   const dev = synthesized('dev');
@@ -123,7 +124,7 @@ describe('DataStack', () => {
     });
   });
 
-  it('denies non-TLS access to both queues', () => {
+  it('denies non-TLS access to every queue (fulfilment, its DLQ, the outbox DLQ)', () => {
     // Act
     const policies = dev.data.findResources('AWS::SQS::QueuePolicy', {
       Properties: {
@@ -139,7 +140,7 @@ describe('DataStack', () => {
     });
 
     // Assess
-    expect(Object.keys(policies)).toHaveLength(2);
+    expect(Object.keys(policies)).toHaveLength(3);
   });
 
   it('creates the fault-injection parameter, switched off, under a stage-scoped name in dev', () => {
@@ -151,11 +152,10 @@ describe('DataStack', () => {
   });
 
   it('has no fault-injection parameter in prod', () => {
-    expect(
-      prod.data.findResources('AWS::SSM::Parameter', {
-        Properties: { Name: Match.stringLikeRegexp('fault-injection') },
-      }),
-    ).toEqual({});
+    const names = Object.values(prod.data.findResources('AWS::SSM::Parameter')).map(
+      (parameter) => parameter.Properties.Name,
+    );
+    expect(names).not.toContain('/Orders/prod/fault-injection');
   });
 
   describe('catalog', () => {
@@ -210,6 +210,33 @@ describe('DataStack', () => {
           Value: { Ref: Match.stringLikeRegexp('^CatalogTable') },
         });
       },
+    );
+  });
+
+  it('publishes the table names and key ARN to SSM for the Api stack, and exports nothing', () => {
+    // Prepare
+    const names = dataParameterNames(STAGES.dev);
+    const template = dev.data.toJSON();
+
+    // Assess
+    for (const [name, ref] of [
+      [names.ordersTableName, { Ref: logicalId(dev.built.data.ordersTable) }],
+      [names.idempotencyTableName, { Ref: logicalId(dev.built.data.idempotencyTable) }],
+      [names.keyArn, { 'Fn::GetAtt': [logicalId(dev.built.data.key), 'Arn'] }],
+    ] as const) {
+      dev.data.hasResourceProperties('AWS::SSM::Parameter', { Name: name, Value: ref });
+    }
+    const exported = Object.values(template.Outputs ?? {}).filter(
+      (output) => (output as { Export?: unknown }).Export !== undefined,
+    );
+    expect(exported).toEqual([]);
+  });
+
+  it('names its outputs so operators can read resource names from describe-stacks', () => {
+    const outputs = dev.data.toJSON().Outputs ?? {};
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(DATA_OUTPUTS).sort());
+    expect(Object.keys(prod.data.toJSON().Outputs ?? {})).not.toContain(
+      DATA_OUTPUTS.faultParameterName,
     );
   });
 });

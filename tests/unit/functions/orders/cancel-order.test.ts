@@ -44,6 +44,24 @@ describe('POST /orders/{orderId}/cancel', () => {
     });
   });
 
+  it('records the OrderCancelled event and its correlation id in the same write', async () => {
+    ddb.on(UpdateCommand).resolves({
+      Attributes: { orderId, status: 'CANCELLED', lastEvent: 'OrderCancelled' },
+    });
+
+    const result = await cancel();
+
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toContain('#lastEvent = :lastEvent');
+    expect(input?.ExpressionAttributeNames).toMatchObject({ '#lastEvent': 'lastEvent' });
+    expect(input?.ExpressionAttributeValues).toMatchObject({
+      ':lastEvent': 'OrderCancelled',
+      ':correlationId': expect.stringMatching(/.+/),
+      ':traceHeader': expect.any(String),
+    });
+    expect(bodyOf(result)).not.toHaveProperty('lastEvent');
+  });
+
   it('sets a TTL so cancelled orders expire after the configured retention', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { orderId, status: 'CANCELLED' } });
     const before = Math.floor(Date.now() / 1000);

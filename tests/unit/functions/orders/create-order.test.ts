@@ -1,11 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLambdaContext } from '#local/lambda-context';
@@ -13,7 +7,6 @@ import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { handler } from '../../../../functions/orders/create-order.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const sqs = mockClient(SQSClient);
 const context = createLambdaContext('createOrder');
 
 /** The catalog as the table returns it. */
@@ -63,12 +56,10 @@ describe('POST /orders', () => {
   beforeEach(() => {
     ddb.on(PutCommand).resolves({});
     ddb.on(BatchGetCommand).callsFake(catalogLookup);
-    sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     vi.stubGlobal('fetch', quote(100));
   });
   afterEach(() => {
     ddb.reset();
-    sqs.reset();
     vi.unstubAllGlobals();
   });
 
@@ -182,7 +173,6 @@ describe('POST /orders', () => {
       },
     });
     expect(ddb).not.toHaveReceivedCommand(PutCommand);
-    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
   });
 
   it('prices in the order currency', async () => {
@@ -233,17 +223,28 @@ describe('POST /orders', () => {
     expect(ddb).not.toHaveReceivedCommand(BatchGetCommand);
   });
 
-  it('publishes the order to the fulfilment queue', async () => {
-    const order = bodyOf(await create(validOrder));
+  it('records the OrderCreated event, the correlation id and the trace header with the order', async () => {
+    // Prepare
+    vi.stubEnv(
+      '_X_AMZN_TRACE_ID',
+      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+    );
 
-    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
-    const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
-    expect(sent?.QueueUrl).toBe(process.env.FULFILMENT_QUEUE_URL);
-    expect(JSON.parse(sent?.MessageBody ?? '{}')).toMatchObject({
-      type: 'OrderCreated',
-      orderId: order.orderId,
-      totalCents: 2700,
+    // Act
+    const result = await create(validOrder);
+
+    // Assess
+    const stored = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item;
+    expect(stored).toMatchObject({
+      lastEvent: 'OrderCreated',
+      correlationId: expect.stringMatching(/.+/),
+      traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
     });
+    // Storage-only: the API representation carries none of them.
+    for (const attribute of ['lastEvent', 'correlationId', 'traceHeader']) {
+      expect(bodyOf(result)).not.toHaveProperty(attribute);
+    }
+    vi.unstubAllEnvs();
   });
 
   it('rejects a client-sent total: totals are computed by the service', async () => {
@@ -251,20 +252,6 @@ describe('POST /orders', () => {
 
     expect(result.statusCode).toBe(400);
     expect(ddb).not.toHaveReceivedCommand(PutCommand);
-  });
-
-  it('removes the stored order and answers 503 when fulfilment cannot be reached', async () => {
-    sqs.on(SendMessageCommand).rejects(new Error('queue unavailable'));
-    ddb.on(DeleteCommand).resolves({});
-
-    const result = await create(validOrder);
-
-    expect(result.statusCode).toBe(503);
-    expect(bodyOf(result)).toEqual({
-      error: { code: 'SERVICE_UNAVAILABLE', message: expect.any(String), details: [] },
-    });
-    const stored = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item;
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, { Key: { orderId: stored?.orderId } });
   });
 
   it('answers a bare 500 without internals when DynamoDB fails unexpectedly', async () => {
