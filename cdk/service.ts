@@ -60,7 +60,6 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     description: `${config.appName} ${config.stage}: backup vault, plans, restore testing and alerts`,
     terminationProtection: config.retainData,
     config,
-    dataKey: data.key,
   });
   backup.addStackDependency(data);
   if (backupCopy) backup.addStackDependency(backupCopy);

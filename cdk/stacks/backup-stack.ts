@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import {
   BackupPlan,
   BackupPlanRule,
@@ -15,10 +15,12 @@ import { LambdaFunction, SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
 import { acknowledgeNag } from '../constructs/nag.ts';
 import { OpsFunction } from '../constructs/ops-function.ts';
+import { dataParameterNames } from './data-stack.ts';
 
 /** Tag that puts a resource in the stage's backup plan and restore tests. */
 export const BACKUP_TAG_KEY = 'backup-plan';
@@ -88,7 +90,11 @@ export class BackupCopyVaultStack extends Stack {
 export interface BackupStackProps extends StackProps {
   readonly config: StageConfig;
   /** Key of the tables: the validation function reads restored tables encrypted with it. */
-  readonly dataKey: IKey;
+  /**
+   * The Data stack's key, when the caller has it in the same stack.
+   * @default - read from the Data stack's `key-arn` SSM parameter
+   */
+  readonly dataKey?: IKey;
   /**
    * Topic that hears about failed backup, copy and restore jobs and the missed-backup alarm.
    * Pass the team's ticket topic; without one the stack creates its own.
@@ -170,7 +176,16 @@ export class BackupStack extends Stack {
     this.ticketTopic = props.ticketTopic ?? this.createTopic(config);
     this.alertOnFailedJobs(this.ticketTopic);
     this.missedBackupAlarm = this.alarmOnMissedBackup(config);
-    this.validationFunction = this.addRestoreTesting(config, props.dataKey);
+    // The data key's ARN through the Data stack's SSM parameter, not an export: the key stays
+    // replaceable (docs/deploying.md, deploy-time traps).
+    const dataKey =
+      props.dataKey ??
+      Key.fromKeyArn(
+        this,
+        'DataKey',
+        StringParameter.valueForStringParameter(this, dataParameterNames(config).keyArn),
+      );
+    this.validationFunction = this.addRestoreTesting(config, dataKey);
   }
 
   private createTopic(config: StageConfig): Topic {
@@ -273,6 +288,8 @@ export class BackupStack extends Stack {
       config,
       description: `${config.appName} ${config.stage}: validates tables restored by restore testing`,
     });
+    // cdk-nag names a token partition `<AWS::Partition>`; with a known region it is literal.
+    const partitionText = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
     const tables = `arn:${this.partition}:dynamodb:${this.region}:${this.account}:table/*`;
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -296,13 +313,13 @@ export class BackupStack extends Stack {
       fn.role ?? fn,
       'AwsSolutions-IAM5',
       'Restore jobs get their ids, and restored tables their names, when AWS Backup creates them: the function can only be granted by ARN pattern. Read-only table actions and two restore-job calls, in this account and region only.',
-      `Resource::arn:<AWS::Partition>:dynamodb:${this.region}:${this.account}:table/*`,
+      `Resource::arn:${partitionText}:dynamodb:${this.region}:${this.account}:table/*`,
     );
     acknowledgeNag(
       fn.role ?? fn,
       'AwsSolutions-IAM5',
       'Restore job ids exist only once AWS Backup starts a job; the two calls are limited to restore jobs of this account and region.',
-      `Resource::arn:<AWS::Partition>:backup:${this.region}:${this.account}:restore-job:*`,
+      `Resource::arn:${partitionText}:backup:${this.region}:${this.account}:restore-job:*`,
     );
     new Rule(this, 'RestoreTestCompleted', {
       description: 'A restore test restored a table: validate it',
