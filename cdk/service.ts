@@ -3,11 +3,15 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { RegistryStack } from './stacks/registry-stack.ts';
+import { WorkerStack } from './stacks/worker-stack.ts';
 
 /** The stacks of one stage of the orders service. */
 export interface OrdersService {
   readonly data: DataStack;
   readonly api: ApiStack;
+  readonly registry: RegistryStack;
+  readonly worker: WorkerStack;
 }
 
 /**
@@ -31,9 +35,25 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     data,
   });
   api.addStackDependency(data);
-  for (const stack of [data, api]) {
+  const registry = new RegistryStack(scope, `${prefix}-Registry`, {
+    stackName: `${prefix}-Registry`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: fulfilment worker image repository and scan findings`,
+    config,
+  });
+  const worker = new WorkerStack(scope, `${prefix}-Worker`, {
+    stackName: `${prefix}-Worker`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: fulfilment worker on ECS Fargate`,
+    config,
+    data,
+    repository: registry.repository,
+  });
+  worker.addStackDependency(data);
+  worker.addStackDependency(registry);
+  for (const stack of [data, api, registry, worker]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
   }
-  return { data, api };
+  return { data, api, registry, worker };
 };

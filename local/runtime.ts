@@ -31,6 +31,8 @@ import {
   synthesizeLocalStage,
 } from './provision.ts';
 import type { ApiRoute, StackTemplate } from './template.ts';
+import { startWarehouseStub, type WarehouseStub } from './warehouse-stub.ts';
+import { startLocalWorker } from './worker.ts';
 
 /** API Gateway's payload limit; handlers enforce their own, smaller one. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -60,6 +62,11 @@ export interface LocalRuntimeOptions {
    * seam for local metrics. @default drops them
    */
   readonly onMetrics?: EmfSink;
+  /**
+   * Also run the fulfilment worker (a child process, see `local/worker.ts`) with a warehouse
+   * stub. @default false
+   */
+  readonly worker?: boolean;
 }
 
 export interface LocalRuntime {
@@ -75,6 +82,8 @@ export interface LocalRuntime {
   readonly routes: readonly ApiRoute[];
   readonly provisioned: ProvisionedStage;
   readonly pricing: PricingStub;
+  /** The fulfilment worker and its warehouse stub, when started with `worker: true`. */
+  readonly worker?: { readonly healthUrl: string; readonly warehouse: WarehouseStub };
   /** Mints another token from the local issuer (other scopes, client or expiry). */
   issueToken(options?: IssueTokenOptions): Promise<string>;
   stop(): Promise<void>;
@@ -448,6 +457,25 @@ export const startLocalRuntime = async (
     );
     const { port } = server.address() as AddressInfo;
 
+    let worker: LocalRuntime['worker'];
+    if (options.worker) {
+      const warehouse = await startWarehouseStub();
+      cleanups.push(() => warehouse.stop());
+      const process = await startLocalWorker({
+        stacks,
+        endpoint: emulatorEndpoint,
+        region: provisioned.region,
+        warehouseUrl: warehouse.url,
+        logLevel: handlerLogLevel,
+        log,
+      });
+      // Stopped before the emulator and the stubs: it drains against them.
+      cleanups.push(async () => {
+        await process.stop();
+      });
+      worker = { healthUrl: process.healthUrl, warehouse };
+    }
+
     return {
       apiUrl: `http://127.0.0.1:${port}`,
       apiKey,
@@ -458,6 +486,7 @@ export const startLocalRuntime = async (
       routes: provisioned.routes,
       provisioned,
       pricing,
+      ...(worker && { worker }),
       issueToken: (tokenOptions) => issuer.issueToken(tokenOptions),
       stop: stopAll,
     };

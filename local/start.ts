@@ -45,6 +45,7 @@ let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
 try {
   runtime = await startLocalRuntime({
     port,
+    worker: true,
     ...(verbose && { handlerLogLevel: process.env.LOG_LEVEL ?? 'DEBUG' }),
   });
 } catch (error) {
@@ -66,7 +67,7 @@ Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
   API key:      ${apiKey}
   token:        ${token}
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
-  emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
+  emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)${runtime.worker ? `\n  worker:       ${runtime.worker.healthUrl}/readyz   (fulfilment; warehouse stub ${runtime.worker.warehouse.url})` : ''}
   OpenAPI:      ${apiUrl}/openapi.json
 
 Only in AWS (not emulated): ${runtime.provisioned.notEmulated

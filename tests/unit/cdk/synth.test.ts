@@ -5,8 +5,13 @@ import { synthesizeStage } from '../../../cdk/synth.ts';
 describe('synthesizeStage', () => {
   const { stacks } = synthesizeStage('dev');
 
-  it('returns the data and API templates of the stage', () => {
-    expect(stacks.map((s) => s.stackName).sort()).toEqual(['Orders-dev-Api', 'Orders-dev-Data']);
+  it('returns every stack of the stage', () => {
+    expect(stacks.map((s) => s.stackName).sort()).toEqual([
+      'Orders-dev-Api',
+      'Orders-dev-Data',
+      'Orders-dev-Registry',
+      'Orders-dev-Worker',
+    ]);
   });
 
   it('marks each route function with its route id and repo-relative entry in the template', () => {

@@ -44,6 +44,8 @@ const spawnWorker = (
       [WORKER_ENV.warehouseUrl]: config.warehouseUrl,
       [WORKER_ENV.warehouseMaxRetries]: '0',
       [WORKER_ENV.waitSeconds]: '1',
+      // Enough receive loops that every message is taken at once, even if SQS hands out a few per call.
+      [WORKER_ENV.pollers]: '8',
       [WORKER_ENV.visibilitySeconds]: '30',
       [WORKER_ENV.stopTimeoutSeconds]: String(stopTimeoutSeconds),
       [WORKER_ENV.healthPort]: '0',
@@ -55,12 +57,16 @@ const spawnWorker = (
 };
 
 const allProcessing = (orders: readonly OrderRecord[]) =>
-  waitFor('every order to be in flight (PROCESSING)', async () => {
-    const statuses = await Promise.all(
-      orders.map(async (o) => (await repository.get(o.orderId))?.status),
-    );
-    return statuses.every((status) => status === 'PROCESSING') ? true : undefined;
-  });
+  waitFor(
+    'every order to be in flight (PROCESSING)',
+    async () => {
+      const statuses = await Promise.all(
+        orders.map(async (o) => (await repository.get(o.orderId))?.status),
+      );
+      return statuses.every((status) => status === 'PROCESSING') ? true : undefined;
+    },
+    40_000,
+  );
 
 beforeAll(async () => {
   warehouse = await startWarehouseStub();

@@ -161,8 +161,9 @@ describe('fulfilment worker', () => {
     await waitForEmptyQueue();
     for (const order of orders) expect(warehouse.reservationsOf(order.orderId)).toBe(1);
     expect(warehouse.stats().reserved).toBeGreaterThanOrEqual(5);
+    // Every delivery was handled; one handled twice (a redelivery) is still applied once above.
     const done = (first?.consumer.stats.done ?? 0) + (second?.consumer.stats.done ?? 0);
-    expect(done).toBe(15);
+    expect(done).toBeGreaterThanOrEqual(15);
   });
 
   it('never fulfils an order cancelled while its reservation is being made, and releases it', async () => {
