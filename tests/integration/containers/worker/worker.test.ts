@@ -80,7 +80,10 @@ describe('fulfilment worker', () => {
     for (const order of orders) await waitForStatus(order.orderId, 'FULFILLED');
     await waitForEmptyQueue();
     for (const order of orders) expect(warehouse.reservationsOf(order.orderId)).toBe(1);
-    expect(worker.consumer.stats).toMatchObject({ done: 15, rejected: 0, retried: 0 });
+    // SQS delivers at least once (and moto, with concurrent receives, sometimes twice): a
+    // duplicate is handled again and found done, never applied twice (one reservation each).
+    expect(worker.consumer.stats.done).toBeGreaterThanOrEqual(15);
+    expect(worker.consumer.stats).toMatchObject({ rejected: 0, retried: 0 });
   });
 
   it('marks an order the warehouse refuses as FAILED with the reason', async () => {
@@ -140,7 +143,8 @@ describe('fulfilment worker', () => {
     expect(reasonOf(bodies.badOrderId)).toMatch(/^invalid orderId/);
     expect(reasonOf(bodies.missingOrder)).toBe('order not found');
     await waitForEmptyQueue();
-    expect(worker.consumer.stats).toMatchObject({ rejected: 4, done: 1 });
+    expect(worker.consumer.stats.rejected).toBeGreaterThanOrEqual(4);
+    expect(worker.consumer.stats.done).toBeGreaterThanOrEqual(1);
   });
 
   it('applies duplicate deliveries once, across two workers', async () => {
