@@ -15,9 +15,17 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -36,7 +44,7 @@ import { startWarehouseStub } from '#local/warehouse-stub';
 import { WORKER_ENV } from './src/env.ts';
 
 const IMAGE = 'orders-worker:container-test';
-const BASE = `orders-test-base:node${process.versions.node}`;
+const BASE = `orders-test-base:node${process.versions.node}-npm`;
 const started = Date.now();
 const fail = (message: string): never => {
   console.error(message);
@@ -92,6 +100,11 @@ await step(`Test base image ${BASE}`, () => {
   if (!run('debootstrap', ['--variant=minbase', 'bookworm', root]).ok)
     fail('debootstrap failed: see its output above');
   cpSync(process.execPath, join(root, 'usr/local/bin/node'));
+  // The build stage runs npm ci: the machine's own npm, beside its node.
+  const npmDir = join(dirname(dirname(realpathSync(process.execPath))), 'lib/node_modules/npm');
+  const npm = existsSync(npmDir) ? npmDir : '/usr/lib/node_modules/npm';
+  cpSync(npm, join(root, 'usr/local/lib/node_modules/npm'), { recursive: true });
+  symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
   execFileSync('sh', ['-c', `tar -C '${root}' -c . | docker import - ${BASE}`], {
     stdio: 'inherit',
   });
