@@ -10,6 +10,8 @@ import {
   backupTagValue,
 } from './stacks/backup-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { RegistryStack } from './stacks/registry-stack.ts';
+import { WorkerStack } from './stacks/worker-stack.ts';
 
 /** The stacks of one stage of the orders service. */
 export interface OrdersService {
@@ -18,6 +20,8 @@ export interface OrdersService {
   readonly backup: BackupStack;
   /** Present when the stage copies its backups to another region. */
   readonly backupCopy: BackupCopyVaultStack | undefined;
+  readonly registry: RegistryStack;
+  readonly worker: WorkerStack;
 }
 
 /**
@@ -63,7 +67,22 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   });
   backup.addStackDependency(data);
   if (backupCopy) backup.addStackDependency(backupCopy);
-  for (const stack of [data, api, backup, ...(backupCopy ? [backupCopy] : [])]) {
+  const registry = new RegistryStack(scope, `${prefix}-Registry`, {
+    stackName: `${prefix}-Registry`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: fulfilment worker image repository and scan findings`,
+    config,
+  });
+  const worker = new WorkerStack(scope, `${prefix}-Worker`, {
+    stackName: `${prefix}-Worker`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: fulfilment worker on ECS Fargate`,
+    config,
+    repository: registry.repository,
+  });
+  worker.addStackDependency(data);
+  worker.addStackDependency(registry);
+  for (const stack of [data, api, registry, worker, backup, ...(backupCopy ? [backupCopy] : [])]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
   }
@@ -76,5 +95,5 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
       describePlaceholder(config, placeholder),
     );
   }
-  return { data, api, backup, backupCopy };
+  return { data, api, registry, worker, backup, backupCopy };
 };

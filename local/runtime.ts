@@ -42,6 +42,8 @@ import {
   synthesizeLocalStage,
 } from './provision.ts';
 import { type ApiRoute, type StackTemplate, TemplateResolver } from './template.ts';
+import { startWarehouseStub, type WarehouseStub } from './warehouse-stub.ts';
+import { startLocalWorker } from './worker.ts';
 
 /** API Gateway's payload limit; handlers enforce their own, smaller one. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -76,6 +78,11 @@ export interface LocalRuntimeOptions {
    * seam for local metrics. @default drops them
    */
   readonly onMetrics?: EmfSink;
+  /**
+   * Also run the fulfilment worker (a child process, see `local/worker.ts`) with a warehouse
+   * stub. @default false
+   */
+  readonly worker?: boolean;
 }
 
 /** One consumer of the stage: its app client (id, secret, scopes) and its API key. */
@@ -115,6 +122,8 @@ export interface LocalRuntime {
   readonly catalogSkus: number;
   /** The template's EventBridge Pipes (the orders outbox), played against the emulator. */
   readonly pipes: RunningPipes;
+  /** The fulfilment worker and its warehouse stub, when started with `worker: true`. */
+  readonly worker?: { readonly healthUrl: string; readonly warehouse: WarehouseStub };
   /**
    * Mints a token from the local issuer, for the first consumer unless `clientId` says otherwise
    * (other scopes, client or expiry; no checks, unlike the token endpoint).
@@ -590,6 +599,25 @@ export const startLocalRuntime = async (
     );
     const { port } = server.address() as AddressInfo;
 
+    let worker: LocalRuntime['worker'];
+    if (options.worker) {
+      const warehouse = await startWarehouseStub();
+      cleanups.push(() => warehouse.stop());
+      const process = await startLocalWorker({
+        stacks,
+        endpoint: emulatorEndpoint,
+        region: provisioned.region,
+        warehouseUrl: warehouse.url,
+        logLevel: handlerLogLevel,
+        log,
+      });
+      // Stopped before the emulator and the stubs: it drains against them.
+      cleanups.push(async () => {
+        await process.stop();
+      });
+      worker = { healthUrl: process.healthUrl, warehouse };
+    }
+
     return {
       apiUrl: `http://127.0.0.1:${port}`,
       tokenUrl: tokenEndpoint.url,
@@ -606,6 +634,7 @@ export const startLocalRuntime = async (
       pricing,
       catalogSkus,
       pipes,
+      ...(worker && { worker }),
       issueToken,
       stop: stopAll,
     };

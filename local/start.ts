@@ -51,6 +51,7 @@ let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
 try {
   runtime = await startLocalRuntime({
     port,
+    worker: true,
     ...(verbose && { handlerLogLevel: process.env.LOG_LEVEL ?? 'DEBUG' }),
   });
 } catch (error) {
@@ -76,7 +77,7 @@ Orders API (stage ${runtime.stage}, offline) ready in ${seconds}s
                 (${firstConsumer}, all its scopes; send it with ${firstConsumer}'s API key)
   catalog:      ${runtime.catalogSkus} SKUs from ops/catalog/sample.json (SKU-1, SKU-2, ...; load your own with AWS_ENDPOINT_URL=${emulatorEndpoint} npm run catalog:seed -- --stage ${runtime.stage} --file <json>)
   pricing stub: ${pricingUrl}   (POST ${pricingUrl}/__config {"latencyMs":500,"errorRate":0.5})
-  emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)
+  emulator:     ${emulatorEndpoint}   (AWS_ENDPOINT_URL for the AWS CLI / SDK)${runtime.worker ? `\n  worker:       ${runtime.worker.healthUrl}/readyz   (fulfilment; warehouse stub ${runtime.worker.warehouse.url})` : ''}
   OpenAPI:      ${apiUrl}/openapi.json
   dashboards:   ${runtime.dashboardUrl}   (the stacks' CloudWatch dashboards, from local metrics)
 ${runtime.pipes.pipes.map((pipe) => `  pipe:         ${pipe.tableName} stream -> ${pipe.targetQueueUrl}`).join('\n')}

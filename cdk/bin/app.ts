@@ -38,6 +38,16 @@ try {
   } else {
     configs = [getStageConfig(stage, { account })];
   }
+  // The release to deploy: `-c workerImageTag=<semver>-<git sha>` (the pipeline passes it).
+  const imageTag = context('workerImageTag');
+  if (imageTag !== undefined) {
+    if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?-[0-9a-f]{7,40}$/.test(imageTag))
+      throw new Error(
+        `Invalid workerImageTag '${imageTag}': pass -c workerImageTag=<semver>-<git sha>, e.g. 1.4.0-3f2b415`,
+      );
+    configs = configs.map((config) => ({ ...config, worker: { ...config.worker, imageTag } }));
+  }
+
   // Account-wide settings: checked across every stage this app deploys.
   const problems = [...cloudWatchRoleProblems(configs), ...reservedConcurrencyProblems(configs)];
   if (problems.length > 0) throw new Error(problems.join('\n'));

@@ -163,6 +163,51 @@ export interface LambdaConfig {
   readonly accountConcurrency?: number;
 }
 
+/** The fulfilment worker on ECS Fargate, and its image in ECR. */
+export interface WorkerConfig {
+  /** Task size (Fargate ARM64 combinations: 256 with 512–2048 MiB, 512 with 1–4 GiB, ...). */
+  readonly cpu: 256 | 512 | 1024 | 2048 | 4096;
+  readonly memoryMiB: number;
+  /** Tasks the service keeps at least (1 or more: the scaling metric divides by running tasks). */
+  readonly minTasks: number;
+  readonly maxTasks: number;
+  /**
+   * Visible messages per running task that autoscaling aims for: acceptable queue latency ÷
+   * average processing time per message (per task, with its pollers in parallel).
+   */
+  readonly backlogPerTaskTarget: number;
+  readonly scaleOutCooldownSeconds: number;
+  readonly scaleInCooldownSeconds: number;
+  /** Share of tasks kept running during a deployment. */
+  readonly minHealthyPercent: number;
+  /** Time a new task has before failing health checks counts against it. */
+  readonly healthCheckGraceSeconds: number;
+  /** ECS stop timeout (SIGTERM → SIGKILL), at most 120 s; the worker drains within it. */
+  readonly stopTimeoutSeconds: number;
+  /** Receive loops per task, each holding up to 10 messages. */
+  readonly pollers: number;
+  /** Image tag to run: `<semver>-<git sha>`, overridden at deploy with `-c workerImageTag=`. */
+  readonly imageTag: string;
+  /** ECR enhanced scanning (Amazon Inspector, continuous) instead of basic scan on push. */
+  readonly enhancedScanning: boolean;
+  /** Release images (tags starting with a digit) ECR keeps; older ones expire. */
+  readonly keepReleases: number;
+  /** Days an untagged image is kept. */
+  readonly untaggedExpiryDays: number;
+  /** CIDR of the worker's VPC. */
+  readonly vpcCidr: string;
+  /** Availability zones of the VPC's private subnets: named, so synth needs no lookup. */
+  readonly availabilityZones: readonly string[];
+  /** ADOT collector image, pulled through the ECR pull-through cache of ECR Public. */
+  readonly adotImage: string;
+  /** The warehouse dependency; its URL reaches the task through SSM. */
+  readonly warehouse: {
+    readonly url: string;
+    readonly timeoutMs: number;
+    readonly maxRetries: number;
+  };
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of stack names: `${appName}-${stage}-<Stack>`. */
@@ -185,6 +230,7 @@ export interface StageConfig {
   };
   /** Messages received this many times move to the fulfilment DLQ. */
   readonly fulfilmentMaxReceiveCount: number;
+  readonly worker: WorkerConfig;
   /**
    * Powertools log level of every function (`POWERTOOLS_LOG_LEVEL`).
    * @default 'INFO'
@@ -268,6 +314,27 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     faultInjection: { allowed: true, cacheSeconds: 5 },
     orders: { cancelledRetentionDays: 7, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
+    worker: {
+      cpu: 256,
+      memoryMiB: 512,
+      minTasks: 1,
+      maxTasks: 2,
+      backlogPerTaskTarget: 100,
+      scaleOutCooldownSeconds: 60,
+      scaleInCooldownSeconds: 300,
+      minHealthyPercent: 100,
+      healthCheckGraceSeconds: 60,
+      stopTimeoutSeconds: 60,
+      pollers: 2,
+      imageTag: '0.1.0-0000000',
+      enhancedScanning: false,
+      keepReleases: 10,
+      untaggedExpiryDays: 7,
+      vpcCidr: '10.20.0.0/16',
+      availabilityZones: ['eu-west-1a'],
+      adotImage: 'aws-observability/aws-otel-collector:v0.43.3',
+      warehouse: { url: 'https://warehouse.dev.example.internal', timeoutMs: 2000, maxRetries: 2 },
+    },
     logLevel: 'DEBUG',
     dr: {
       dataStores: {
@@ -317,6 +384,31 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     faultInjection: { allowed: true, cacheSeconds: 30 },
     orders: { cancelledRetentionDays: 30, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
+    worker: {
+      cpu: 512,
+      memoryMiB: 1024,
+      minTasks: 1,
+      maxTasks: 4,
+      backlogPerTaskTarget: 100,
+      scaleOutCooldownSeconds: 60,
+      scaleInCooldownSeconds: 300,
+      minHealthyPercent: 100,
+      healthCheckGraceSeconds: 60,
+      stopTimeoutSeconds: 60,
+      pollers: 2,
+      imageTag: '0.1.0-0000000',
+      enhancedScanning: true,
+      keepReleases: 20,
+      untaggedExpiryDays: 7,
+      vpcCidr: '10.21.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      adotImage: 'aws-observability/aws-otel-collector:v0.43.3',
+      warehouse: {
+        url: 'https://warehouse.staging.example.internal',
+        timeoutMs: 2000,
+        maxRetries: 2,
+      },
+    },
     dr: {
       dataStores: {
         orders: ordersTargets(5, 24, 60),
@@ -366,6 +458,27 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     faultInjection: { allowed: false, cacheSeconds: 60 },
     orders: { cancelledRetentionDays: 365, idempotencyTtlSeconds: 3600 },
     fulfilmentMaxReceiveCount: 5,
+    worker: {
+      cpu: 1024,
+      memoryMiB: 2048,
+      minTasks: 2,
+      maxTasks: 20,
+      backlogPerTaskTarget: 100,
+      scaleOutCooldownSeconds: 60,
+      scaleInCooldownSeconds: 300,
+      minHealthyPercent: 100,
+      healthCheckGraceSeconds: 60,
+      stopTimeoutSeconds: 60,
+      pollers: 2,
+      imageTag: '0.1.0-0000000',
+      enhancedScanning: true,
+      keepReleases: 50,
+      untaggedExpiryDays: 7,
+      vpcCidr: '10.22.0.0/16',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      adotImage: 'aws-observability/aws-otel-collector:v0.43.3',
+      warehouse: { url: 'https://warehouse.example.internal', timeoutMs: 2000, maxRetries: 2 },
+    },
     dr: {
       dataStores: {
         orders: ordersTargets(5, 24, 60),

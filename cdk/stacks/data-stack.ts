@@ -44,6 +44,11 @@ export const dataParameterNames = (config: StageConfig) => {
     idempotencyTableName: `${prefix}/idempotency-table-name`,
     catalogTableName: `${prefix}/catalog-table-name`,
     fulfilmentQueueName: `${prefix}/fulfilment-queue-name`,
+    fulfilmentQueueUrl: `${prefix}/fulfilment-queue-url`,
+    fulfilmentQueueArn: `${prefix}/fulfilment-queue-arn`,
+    fulfilmentDlqUrl: `${prefix}/fulfilment-dlq-url`,
+    fulfilmentDlqArn: `${prefix}/fulfilment-dlq-arn`,
+    ordersTableArn: `${prefix}/orders-table-arn`,
     keyArn: `${prefix}/key-arn`,
   } as const;
 };
@@ -175,6 +180,11 @@ export class DataStack extends Stack {
       ],
       ['CatalogTableNameApiParameter', names.catalogTableName, this.catalogTable.tableName],
       ['FulfilmentQueueNameParameter', names.fulfilmentQueueName, this.fulfilmentQueue.queueName],
+      ['FulfilmentQueueUrlParameter', names.fulfilmentQueueUrl, this.fulfilmentQueue.queueUrl],
+      ['FulfilmentQueueArnParameter', names.fulfilmentQueueArn, this.fulfilmentQueue.queueArn],
+      ['FulfilmentDlqUrlParameter', names.fulfilmentDlqUrl, this.fulfilmentDlq.queueUrl],
+      ['FulfilmentDlqArnParameter', names.fulfilmentDlqArn, this.fulfilmentDlq.queueArn],
+      ['OrdersTableArnParameter', names.ordersTableArn, this.ordersTable.tableArn],
       ['KeyArnParameter', names.keyArn, this.key.keyArn],
     ] as const) {
       new StringParameter(this, id, {

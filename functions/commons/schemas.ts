@@ -6,7 +6,13 @@ import './zod.ts';
  * OpenAPI document is generated from them (functions/openapi).
  */
 
-export const ORDER_STATUSES = ['PENDING', 'PROCESSING', 'FULFILLED', 'CANCELLED'] as const;
+export const ORDER_STATUSES = [
+  'PENDING',
+  'PROCESSING',
+  'FULFILLED',
+  'CANCELLED',
+  'FAILED',
+] as const;
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 export const PRICING_SOURCES = ['quote', 'catalog'] as const;
 
@@ -133,6 +139,9 @@ export const OrderSchema = described(
     updatedAt: timestamp(),
     cancelledAt: z.optional(timestamp()),
     cancellationReason: z.optional(z.string()),
+    failureReason: z.optional(
+      described(z.string(), 'Why fulfilment failed (status FAILED), e.g. out of stock'),
+    ),
   }),
   'An order',
 );

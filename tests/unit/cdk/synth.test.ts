@@ -8,11 +8,13 @@ import { buildStage, synthesizeStage } from '../../../cdk/synth.ts';
 describe('synthesizeStage', () => {
   const { stacks } = synthesizeStage('dev');
 
-  it('returns the data, API and backup templates of the stage', () => {
+  it('returns every stack of the stage', () => {
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
       'Orders-dev-Api',
       'Orders-dev-Backup',
       'Orders-dev-Data',
+      'Orders-dev-Registry',
+      'Orders-dev-Worker',
     ]);
   });
 

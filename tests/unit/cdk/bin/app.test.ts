@@ -74,19 +74,27 @@ describe('cdk/bin/app.ts', () => {
       readdirSync(allOut)
         .filter((file) => file.endsWith('.template.json'))
         .sort(),
-    ).toEqual([
-      'Orders-dev-Api.template.json',
-      'Orders-dev-Backup.template.json',
-      'Orders-dev-Data.template.json',
-      'Orders-prod-Api.template.json',
-      'Orders-prod-Backup.template.json',
-      'Orders-prod-BackupCopy.template.json',
-      'Orders-prod-Data.template.json',
-      'Orders-staging-Api.template.json',
-      'Orders-staging-Backup.template.json',
-      'Orders-staging-Data.template.json',
-    ]);
+    ).toEqual(
+      ['dev', 'prod', 'staging']
+        .flatMap((stage) =>
+          ['Api', 'Backup', 'Data', 'Registry', 'Worker']
+            .concat(stage === 'prod' ? ['BackupCopy'] : [])
+            .map((stack) => `Orders-${stage}-${stack}.template.json`),
+        )
+        .sort(),
+    );
     rmSync(allOut, { recursive: true, force: true });
+  });
+
+  it('refuses a worker image tag that is not <semver>-<git sha>', () => {
+    // Act
+    const result = runApp({ stage: 'dev', workerImageTag: 'latest' }, outdir);
+
+    // Assess
+    expect(result.status).not.toBe(0);
+    expect(result.stderr.trim()).toBe(
+      "Invalid workerImageTag 'latest': pass -c workerImageTag=<semver>-<git sha>, e.g. 1.4.0-3f2b415",
+    );
   });
 
   it('refuses an account override that would apply to every stage', () => {

@@ -330,7 +330,16 @@ describe('ApiStack', () => {
 
       // Assess
       expect(imports).toEqual([]);
-      expect(ssmDefaults.sort()).toEqual(Object.values(dataParameterNames(STAGES.dev)).sort());
+      const names = dataParameterNames(STAGES.dev);
+      expect(ssmDefaults.sort()).toEqual(
+        [
+          names.ordersTableName,
+          names.idempotencyTableName,
+          names.catalogTableName,
+          names.fulfilmentQueueName,
+          names.keyArn,
+        ].sort(),
+      );
     });
 
     it('manages the account-wide API Gateway CloudWatch role only where the stage owns it', () => {

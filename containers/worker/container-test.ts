@@ -1,0 +1,286 @@
+/**
+ * `npm run container:test`: builds the worker image and runs it against the emulator.
+ *
+ * 1. A container engine: `docker info`, else start `dockerd` (installing Debian's docker.io first
+ *    when running as root with apt). Where none can start: one line, exit 1.
+ * 2. A test base image, made once and cached: a debootstrapped Debian root with this machine's
+ *    own Node.js in it (`docker import`), since no registry can be pulled from. The production
+ *    `FROM` (a digest-pinned node image) stays as it is; the base comes in as `BASE_IMAGE`.
+ * 3. Builds the Dockerfile on it, from a context holding only what the build stage copies.
+ * 4. Runs the image (host network) against moto and a warehouse stub: `/healthz` answers, the
+ *    process is not root, and `docker stop` with messages in flight exits 0 within the stop
+ *    timeout, leaving every message done or back on the queue. Prints the image size.
+ *
+ * Not part of `npm test`: it needs root or a running engine, and minutes.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '#commons/env-names';
+import { startEmulator } from '#local/emulator';
+import { ensureEmulatorInstalled } from '#local/emulator-install';
+import { LOCAL_STATE_DIR, REPO_ROOT } from '#local/paths';
+import { LOCAL_CREDENTIALS, provisionStage } from '#local/provision';
+import { startWarehouseStub } from '#local/warehouse-stub';
+import { WORKER_ENV } from './src/env.ts';
+
+const IMAGE = 'orders-worker:container-test';
+const BASE = `orders-test-base:node${process.versions.node}-npm`;
+const started = Date.now();
+const fail = (message: string): never => {
+  console.error(message);
+  process.exit(1);
+};
+const run = (command: string, args: string[], options: { quiet?: boolean } = {}) => {
+  const result = spawnSync(command, args, {
+    stdio: options.quiet ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+  });
+  return { ok: result.status === 0, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+};
+const step = async <T>(label: string, work: () => Promise<T> | T): Promise<T> => {
+  const at = Date.now();
+  console.log(`== ${label}`);
+  const result = await work();
+  console.log(`   ${label}: ${((Date.now() - at) / 1000).toFixed(1)} s`);
+  return result;
+};
+const engineUp = () => run('docker', ['info'], { quiet: true }).ok;
+
+await step('Container engine', async () => {
+  if (engineUp()) return;
+  const hasDockerd = run('sh', ['-c', 'command -v dockerd'], { quiet: true }).ok;
+  if (!hasDockerd) {
+    const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+    if (
+      !canInstall ||
+      !run('apt-get', ['install', '-y', '--no-install-recommends', 'docker.io']).ok
+    )
+      fail(
+        'No container engine: install Debian docker.io (apt-get install -y --no-install-recommends docker.io) as root, or start Docker, then rerun npm run container:test',
+      );
+  }
+  const daemon = spawn('dockerd', [], { detached: true, stdio: 'ignore' });
+  daemon.unref();
+  for (let waited = 0; waited < 30_000; waited += 500) {
+    if (engineUp()) return;
+    await sleep(500);
+  }
+  fail('dockerd did not start within 30 s: run dockerd by hand to see why, then rerun');
+});
+
+await step(`Test base image ${BASE}`, () => {
+  if (run('docker', ['image', 'inspect', BASE], { quiet: true }).ok) return;
+  if (!run('sh', ['-c', 'command -v debootstrap'], { quiet: true }).ok) {
+    if (!run('apt-get', ['install', '-y', '--no-install-recommends', 'debootstrap']).ok)
+      fail('debootstrap is missing: apt-get install -y debootstrap, then rerun');
+  }
+  const root = join(LOCAL_STATE_DIR, 'container-base');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  if (!run('debootstrap', ['--variant=minbase', 'bookworm', root]).ok)
+    fail('debootstrap failed: see its output above');
+  cpSync(process.execPath, join(root, 'usr/local/bin/node'));
+  // The build stage runs npm ci: the machine's own npm, beside its node.
+  const npmDir = join(dirname(dirname(realpathSync(process.execPath))), 'lib/node_modules/npm');
+  const npm = existsSync(npmDir) ? npmDir : '/usr/lib/node_modules/npm';
+  cpSync(npm, join(root, 'usr/local/lib/node_modules/npm'), { recursive: true });
+  symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
+  execFileSync('sh', ['-c', `tar -C '${root}' -c . | docker import - ${BASE}`], {
+    stdio: 'inherit',
+  });
+  rmSync(root, { recursive: true, force: true });
+});
+
+await step('Build the image', () => {
+  const context = mkdtempSync(join(tmpdir(), 'worker-image-'));
+  for (const path of [
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'functions/commons',
+    'containers/worker',
+  ])
+    cpSync(join(REPO_ROOT, path), join(context, path), { recursive: true });
+  rmSync(join(context, 'containers/worker/dist'), { recursive: true, force: true });
+  const built = run('docker', [
+    'build',
+    '--network',
+    'host',
+    '--build-arg',
+    `BASE_IMAGE=${BASE}`,
+    '-f',
+    join(context, 'containers/worker/Dockerfile'),
+    '-t',
+    IMAGE,
+    context,
+  ]);
+  rmSync(context, { recursive: true, force: true });
+  if (!built.ok) fail('docker build failed: see its output above');
+});
+
+await ensureEmulatorInstalled({ log: (line) => console.log(line) });
+const emulator = await step('Emulator and dev stage', () => startEmulator());
+const warehouse = await startWarehouseStub({ latencyMs: 3000 }, { host: '0.0.0.0' });
+const container = `orders-worker-test-${randomUUID().slice(0, 8)}`;
+try {
+  const provisioned = await provisionStage(emulator.endpoint, 'dev');
+  const config = {
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  };
+  const sqs = new SQSClient(config);
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config));
+  const name = `container-test-${randomUUID().slice(0, 8)}`;
+  const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const { QueueUrl: dlqUrl = '' } = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${name}-dlq` }),
+  );
+  const table = provisioned.functionEnv[ENV.ordersTable] ?? '';
+  const healthPort = 18_080 + Math.floor(Math.random() * 1000);
+
+  await step('Run the container', async () => {
+    const env = {
+      [WORKER_ENV.ordersTable]: table,
+      [WORKER_ENV.queueUrl]: queueUrl,
+      [WORKER_ENV.dlqUrl]: dlqUrl,
+      [WORKER_ENV.warehouseUrl]: warehouse.url,
+      [WORKER_ENV.healthPort]: String(healthPort),
+      [WORKER_ENV.waitSeconds]: '1',
+      [WORKER_ENV.stopTimeoutSeconds]: '5',
+      [WORKER_ENV.pollers]: '4',
+      AWS_ENDPOINT_URL: emulator.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    };
+    const args = ['run', '-d', '--name', container, '--network', 'host', '--stop-timeout', '15'];
+    for (const [key, value] of Object.entries(env)) args.push('-e', `${key}=${value}`);
+    if (!run('docker', [...args, IMAGE], { quiet: true }).ok) fail('docker run failed');
+    for (let waited = 0; ; waited += 200) {
+      const ok = await fetch(`http://127.0.0.1:${healthPort}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (waited > 20_000) fail(`/healthz did not answer within 20 s: docker logs ${container}`);
+      await sleep(200);
+    }
+    const uid = run('docker', ['exec', container, 'node', '-p', 'process.getuid()'], {
+      quiet: true,
+    }).stdout.trim();
+    if (uid === '0' || uid === '')
+      fail(`The worker runs as uid '${uid}', expected a non-root user`);
+    console.log(`   /healthz 200, uid ${uid}`);
+  });
+
+  await step('SIGTERM with messages in flight', async () => {
+    const ids = Array.from({ length: 6 }, () => `ord_${randomUUID().replaceAll('-', '')}`);
+    const now = new Date().toISOString();
+    for (const orderId of ids) {
+      await documents.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            orderId,
+            customerId: 'container-test',
+            status: 'PENDING',
+            currency: 'EUR',
+            items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
+            subtotalCents: 100,
+            discountCents: 0,
+            totalCents: 100,
+            pricingSource: 'quote',
+            createdAt: now,
+            updatedAt: now,
+          },
+        }),
+      );
+    }
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: ids.map((orderId, index) => ({
+          Id: String(index),
+          MessageBody: JSON.stringify({
+            schemaVersion: 1,
+            type: 'OrderCreated',
+            eventId: randomUUID(),
+            orderId,
+            occurredAt: now,
+          }),
+        })),
+      }),
+    );
+    const statusOf = async (orderId: string) =>
+      (
+        await documents.send(
+          new GetCommand({ TableName: table, Key: { orderId }, ConsistentRead: true }),
+        )
+      ).Item?.status;
+    for (let waited = 0; ; waited += 100) {
+      const statuses = await Promise.all(ids.map(statusOf));
+      if (statuses.every((status) => status === 'PROCESSING')) break;
+      if (waited > 20_000) fail('The messages did not get in flight within 20 s');
+      await sleep(100);
+    }
+    const stopAt = Date.now();
+    run('docker', ['stop', container], { quiet: true });
+    const seconds = (Date.now() - stopAt) / 1000;
+    const exitCode = run('docker', ['inspect', '-f', '{{.State.ExitCode}}', container], {
+      quiet: true,
+    }).stdout.trim();
+    if (exitCode !== '0') fail(`The container exited with ${exitCode} on SIGTERM, expected 0`);
+    if (seconds > 15)
+      fail(`docker stop took ${seconds.toFixed(1)} s: the stop timeout (15 s) was hit`);
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    const back = Number(Attributes.ApproximateNumberOfMessages ?? 0);
+    const fulfilled = (await Promise.all(ids.map(statusOf))).filter(
+      (status) => status === 'FULFILLED',
+    ).length;
+    if (back + fulfilled !== ids.length)
+      fail(
+        `After SIGTERM: ${fulfilled} fulfilled + ${back} back on the queue ≠ ${ids.length} sent`,
+      );
+    console.log(
+      `   exit 0 in ${seconds.toFixed(1)} s; ${fulfilled} fulfilled, ${back} released back to the queue`,
+    );
+  });
+
+  const size = Number(
+    run('docker', ['image', 'inspect', '-f', '{{.Size}}', IMAGE], { quiet: true }).stdout.trim(),
+  );
+  console.log(
+    `\nContainer test passed in ${((Date.now() - started) / 1000).toFixed(0)} s; image ${IMAGE} ${(size / 1024 / 1024).toFixed(1)} MiB (on the local test base)`,
+  );
+} finally {
+  run('docker', ['rm', '-f', container], { quiet: true });
+  await warehouse.stop();
+  await emulator.stop();
+}
