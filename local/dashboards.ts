@@ -201,6 +201,8 @@ WIDGETS.forEach((widget, index) => {
   main.appendChild(box);
 });
 async function refresh() {
+  // Published whole, once every chart of this refresh is drawn.
+  const points = {};
   await Promise.all(charts.map(async ({ index, chart, title }) => {
     const response = await fetch('/api/data?dashboard=' + encodeURIComponent(DASHBOARD) + '&widget=' + index + '&minutes=60');
     if (!response.ok) return;
@@ -211,8 +213,9 @@ async function refresh() {
     chart.options.scales.x.min = now - 3600 * 1000;
     chart.options.scales.x.max = now;
     chart.update();
-    window.dashboardState.points[title] = series.reduce((sum, s) => sum + s.values.length, 0);
+    points[title] = series.reduce((sum, s) => sum + s.values.length, 0);
   }));
+  window.dashboardState.points = points;
   window.dashboardState.refreshes += 1;
 }
 refresh();

@@ -14,6 +14,8 @@ import { type OrderEvent, parseOrderEvent } from '#commons/events';
 import { createLambdaContext } from '#local/lambda-context';
 import { logger } from '#powertools';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { useTestSku } from '#tests/fixtures/catalog';
+import { asConsumer } from '#tests/fixtures/consumers';
 import { handler as cancelOrder } from '../../functions/orders/cancel-order.ts';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 
@@ -73,6 +75,8 @@ const receiveUntil = async (done: () => boolean, what: string, timeoutMs = 20_00
   }
 };
 
+const { sku } = useTestSku(500);
+
 const create = async (customerId: string) => {
   const result = await createOrder(
     apiEvent({
@@ -81,8 +85,9 @@ const create = async (customerId: string) => {
       body: {
         customerId,
         currency: 'EUR',
-        items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 500 }],
+        items: [{ sku, quantity: 1 }],
       },
+      ...asConsumer('storefront'),
     }),
     createLambdaContext('createOrder'),
   );
@@ -92,7 +97,12 @@ const create = async (customerId: string) => {
 
 const cancel = (orderId: string) =>
   cancelOrder(
-    apiEvent({ method: 'POST', path: `/orders/${orderId}/cancel`, pathParameters: { orderId } }),
+    apiEvent({
+      method: 'POST',
+      path: `/orders/${orderId}/cancel`,
+      pathParameters: { orderId },
+      ...asConsumer('storefront'),
+    }),
     createLambdaContext('cancelOrder'),
   );
 
