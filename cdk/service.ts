@@ -1,6 +1,7 @@
 import { Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
+import { AlertingStack } from './stacks/alerting-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 
@@ -8,6 +9,7 @@ import { DataStack } from './stacks/data-stack.ts';
 export interface OrdersService {
   readonly data: DataStack;
   readonly api: ApiStack;
+  readonly alerting: AlertingStack;
 }
 
 /**
@@ -31,9 +33,16 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     data,
   });
   api.addStackDependency(data);
-  for (const stack of [data, api]) {
+  const alerting = new AlertingStack(scope, `${prefix}-Alerting`, {
+    stackName: `${prefix}-Alerting`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: SLO alarms and alert topics`,
+    config,
+    apiName: api.api.restApiName,
+  });
+  for (const stack of [data, api, alerting]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
   }
-  return { data, api };
+  return { data, api, alerting };
 };

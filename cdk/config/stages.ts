@@ -78,6 +78,10 @@ export interface StageConfig {
     /** Seconds an idempotency record is kept: a retry within this window replays the first response. */
     readonly idempotencyTtlSeconds: number;
   };
+  readonly alerting: {
+    /** Where runbooks are published; each alarm's description links `<base>/<alarm id>.md`. */
+    readonly runbookBaseUrl: string;
+  };
   /** Messages received this many times move to the fulfilment DLQ. */
   readonly fulfilmentMaxReceiveCount: number;
   /**
@@ -100,6 +104,9 @@ const reporting = (throttle: ThrottleSettings, quota: number): ConsumerConfig =>
   throttle,
   quota: { limit: quota, period: 'DAY' },
 });
+
+/** Where the repository's runbooks are browsed; replace with your fork's URL. */
+const RUNBOOKS_URL = 'https://github.com/example-org/sre-serverless-platform/blob/main/runbooks';
 
 /**
  * The account ids are placeholders: replace them with your own, or pass
@@ -127,6 +134,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     pricing: { url: 'https://pricing.dev.example.com', timeoutMs: 800, maxRetries: 2 },
     faultInjection: { allowed: true, cacheSeconds: 5 },
     orders: { cancelledRetentionDays: 7, idempotencyTtlSeconds: 3600 },
+    alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
     logLevel: 'DEBUG',
   },
@@ -151,6 +159,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     pricing: { url: 'https://pricing.staging.example.com', timeoutMs: 800, maxRetries: 2 },
     faultInjection: { allowed: true, cacheSeconds: 30 },
     orders: { cancelledRetentionDays: 30, idempotencyTtlSeconds: 3600 },
+    alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
   },
   prod: {
@@ -174,6 +183,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     pricing: { url: 'https://pricing.example.com', timeoutMs: 500, maxRetries: 2 },
     faultInjection: { allowed: false, cacheSeconds: 60 },
     orders: { cancelledRetentionDays: 365, idempotencyTtlSeconds: 3600 },
+    alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
   },
 };

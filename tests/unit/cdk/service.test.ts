@@ -47,19 +47,19 @@ describe('createOrdersService', () => {
     const stage = new Stage(app, 'Prod', { env: STAGES.prod.env });
 
     // Act
-    const { data, api } = createOrdersService(stage, STAGES.prod);
+    const { data, api, alerting } = createOrdersService(stage, STAGES.prod);
     const assembly = stage.synth();
 
     // Assess
     expect(Stack.of(api).node.scope).toBe(stage);
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(
-      [api.stackName, data.stackName].sort(),
+      [alerting.stackName, api.stackName, data.stackName].sort(),
     );
   });
 
   describe.each(STAGE_NAMES)('cdk-nag AwsSolutions in %s', (name) => {
     const { built } = synthesized(name);
-    const violations = [built.data, built.api].flatMap((stack) =>
+    const violations = [built.data, built.api, built.alerting].flatMap((stack) =>
       new AwsSolutionsChecks(built.app).validateScope(stack).violations.map((v) => ({
         rule: v.ruleName,
         severity: v.severity,

@@ -6,7 +6,7 @@ describe('synthesizeStage', () => {
   const { stacks } = synthesizeStage('dev');
 
   it('returns the data and API templates of the stage', () => {
-    expect(stacks.map((s) => s.stackName).sort()).toEqual(['Orders-dev-Api', 'Orders-dev-Data']);
+    expect(stacks.map((s) => s.stackName).sort()).toEqual(['Orders-dev-Alerting', 'Orders-dev-Api', 'Orders-dev-Data']);
   });
 
   it('marks each route function with its route id and repo-relative entry in the template', () => {

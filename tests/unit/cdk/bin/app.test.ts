@@ -64,10 +64,13 @@ describe('cdk/bin/app.ts', () => {
         .filter((file) => file.endsWith('.template.json'))
         .sort(),
     ).toEqual([
+      'Orders-dev-Alerting.template.json',
       'Orders-dev-Api.template.json',
       'Orders-dev-Data.template.json',
+      'Orders-prod-Alerting.template.json',
       'Orders-prod-Api.template.json',
       'Orders-prod-Data.template.json',
+      'Orders-staging-Alerting.template.json',
       'Orders-staging-Api.template.json',
       'Orders-staging-Data.template.json',
     ]);
