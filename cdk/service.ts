@@ -2,6 +2,7 @@ import { Annotations, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { describePlaceholder, findPlaceholders } from '#config/placeholders';
 import type { StageConfig } from '#config/stages';
+import { AlertingStack } from './stacks/alerting-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import {
   BACKUP_TAG_KEY,
@@ -22,6 +23,7 @@ export interface OrdersService {
   readonly backupCopy: BackupCopyVaultStack | undefined;
   readonly registry: RegistryStack;
   readonly worker: WorkerStack;
+  readonly alerting: AlertingStack;
 }
 
 /**
@@ -45,6 +47,13 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   });
   // Deploy order only: the Api stack reads the Data stack's SSM parameters, not its exports.
   api.addStackDependency(data);
+  const alerting = new AlertingStack(scope, `${prefix}-Alerting`, {
+    stackName: `${prefix}-Alerting`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: SLO alarms and alert topics`,
+    config,
+    apiName: api.api.restApiName,
+  });
   // Every table of the Data stack, present and future, is in the backup plan and restore tests.
   Tags.of(data).add(BACKUP_TAG_KEY, backupTagValue(config), {
     includeResourceTypes: ['AWS::DynamoDB::Table'],
@@ -64,6 +73,7 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     description: `${config.appName} ${config.stage}: backup vault, plans, restore testing and alerts`,
     terminationProtection: config.retainData,
     config,
+    ticketTopic: alerting.topics.ticket,
   });
   backup.addStackDependency(data);
   if (backupCopy) backup.addStackDependency(backupCopy);
@@ -72,6 +82,7 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     env: config.env,
     description: `${config.appName} ${config.stage}: fulfilment worker image repository and scan findings`,
     config,
+    findingsTopic: alerting.topics.ticket,
   });
   const worker = new WorkerStack(scope, `${prefix}-Worker`, {
     stackName: `${prefix}-Worker`,
@@ -82,7 +93,15 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   });
   worker.addStackDependency(data);
   worker.addStackDependency(registry);
-  for (const stack of [data, api, registry, worker, backup, ...(backupCopy ? [backupCopy] : [])]) {
+  for (const stack of [
+    data,
+    api,
+    alerting,
+    registry,
+    worker,
+    backup,
+    ...(backupCopy ? [backupCopy] : []),
+  ]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
   }
@@ -95,5 +114,5 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
       describePlaceholder(config, placeholder),
     );
   }
-  return { data, api, registry, worker, backup, backupCopy };
+  return { data, api, alerting, registry, worker, backup, backupCopy };
 };

@@ -165,6 +165,9 @@ export class TemplateResolver {
         return literal('Name') ?? `/${stackName}/${logicalId}`;
       case 'AWS::Lambda::Function':
         return literal('FunctionName') ?? generated.slice(0, 64);
+      case 'AWS::CloudWatch::Alarm':
+      case 'AWS::CloudWatch::CompositeAlarm':
+        return literal('AlarmName') ?? generated;
       default:
         return generated;
     }
@@ -212,6 +215,12 @@ export class TemplateResolver {
         return {
           ref: name,
           attributes: { Arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` },
+        };
+      case 'AWS::CloudWatch::Alarm':
+      case 'AWS::CloudWatch::CompositeAlarm':
+        return {
+          ref: name,
+          attributes: { Arn: `arn:aws:cloudwatch:${region}:${accountId}:alarm:${name}` },
         };
       default:
         // A Ref to anything else is its physical id; attributes are unknown locally.

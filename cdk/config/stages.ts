@@ -228,6 +228,10 @@ export interface StageConfig {
     /** Seconds an idempotency record is kept: a retry within this window replays the first response. */
     readonly idempotencyTtlSeconds: number;
   };
+  readonly alerting: {
+    /** Where runbooks are published; each alarm's description links `<base>/<alarm id>.md`. */
+    readonly runbookBaseUrl: string;
+  };
   /** Messages received this many times move to the fulfilment DLQ. */
   readonly fulfilmentMaxReceiveCount: number;
   readonly worker: WorkerConfig;
@@ -276,6 +280,9 @@ const reporting = (throttle: ThrottleSettings, quota: number): ConsumerConfig =>
   quota: { limit: quota, period: 'DAY' },
 });
 
+/** Where the repository's runbooks are browsed; replace with your fork's URL. */
+const RUNBOOKS_URL = 'https://github.com/example-org/sre-serverless-platform/blob/main/runbooks';
+
 /**
  * The account ids are placeholders: replace them with your own, or pass
  * `-c account=<id>` to override the selected stage's account at synth time.
@@ -313,6 +320,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     faultInjection: { allowed: true, cacheSeconds: 5 },
     orders: { cancelledRetentionDays: 7, idempotencyTtlSeconds: 3600 },
+    alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
     worker: {
       cpu: 256,
@@ -383,6 +391,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     faultInjection: { allowed: true, cacheSeconds: 30 },
     orders: { cancelledRetentionDays: 30, idempotencyTtlSeconds: 3600 },
+    alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
     worker: {
       cpu: 512,
@@ -457,6 +466,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     faultInjection: { allowed: false, cacheSeconds: 60 },
     orders: { cancelledRetentionDays: 365, idempotencyTtlSeconds: 3600 },
+    alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
     worker: {
       cpu: 1024,

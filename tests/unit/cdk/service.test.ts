@@ -73,13 +73,19 @@ describe('createOrdersService', () => {
     const stage = new Stage(app, 'Prod', { env: STAGES.prod.env });
 
     // Act
-    const { data, api, registry, worker } = createOrdersService(stage, STAGES.prod);
+    const { data, api, alerting, registry, worker } = createOrdersService(stage, STAGES.prod);
     const assembly = stage.synth();
 
     // Assess
     expect(Stack.of(api).node.scope).toBe(stage);
     expect(assembly.stacks.map((s) => s.stackName)).toEqual(
-      expect.arrayContaining([api.stackName, data.stackName, registry.stackName, worker.stackName]),
+      expect.arrayContaining([
+        alerting.stackName,
+        api.stackName,
+        data.stackName,
+        registry.stackName,
+        worker.stackName,
+      ]),
     );
   });
 
@@ -88,6 +94,7 @@ describe('createOrdersService', () => {
     const stacks = [
       built.data,
       built.api,
+      built.alerting,
       built.registry,
       built.worker,
       built.backup,

@@ -10,6 +10,7 @@ describe('synthesizeStage', () => {
 
   it('returns every stack of the stage', () => {
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
+      'Orders-dev-Alerting',
       'Orders-dev-Api',
       'Orders-dev-Backup',
       'Orders-dev-Data',

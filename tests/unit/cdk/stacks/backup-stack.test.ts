@@ -1,13 +1,17 @@
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { STAGES } from '#config/stages';
 import { actionsOfRole, synthesized } from '#tests/unit/cdk/helpers';
+import { BackupStack } from '../../../../cdk/stacks/backup-stack.ts';
 
 describe('BackupStack', () => {
   const dev = synthesized('dev').built;
   const prod = synthesized('prod').built;
   const devBackup = Template.fromStack(dev.backup);
   const prodBackup = Template.fromStack(prod.backup);
+  /** The alerting stack's ticket topic, as the Backup stack imports it. */
+  const ticketTopic = { 'Fn::ImportValue': Match.stringLikeRegexp('TicketTopic') };
 
   it('encrypts the vault with its own rotating customer managed key', () => {
     devBackup.hasResourceProperties('AWS::Backup::BackupVault', {
@@ -168,13 +172,26 @@ describe('BackupStack', () => {
         'detail-type': [detailType],
         detail: { [field]: states },
       },
-      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^BackupAlerts') } })],
+      Targets: [Match.objectLike({ Arn: ticketTopic })],
     });
   });
 
-  it('encrypts its own alert topic and only accepts TLS', () => {
-    devBackup.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    devBackup.hasResourceProperties('AWS::SNS::TopicPolicy', {
+  it('has no topic of its own when the alerting stack gives it the ticket topic', () => {
+    devBackup.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  it('encrypts its own alert topic and only accepts TLS when it is given none', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+    // Act
+    const alone = Template.fromStack(
+      new BackupStack(app, 'Alone', { env: STAGES.dev.env, config: STAGES.dev }),
+    );
+
+    // Assess
+    alone.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    alone.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
@@ -200,7 +217,7 @@ describe('BackupStack', () => {
       EvaluationPeriods: hours,
       DatapointsToAlarm: hours,
       TreatMissingData: 'breaching',
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('^BackupAlerts') }],
+      AlarmActions: [ticketTopic],
     });
   });
 });

@@ -193,13 +193,15 @@ describe('RegistryStack', () => {
     });
   });
 
-  it('routes CRITICAL and HIGH findings to an encrypted topic', () => {
+  it("routes CRITICAL and HIGH findings to the alerting stack's encrypted ticket topic", () => {
     const { registry } = worker('prod');
     registry.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ source: ['aws.ecr', 'aws.inspector2'] }),
-      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('FindingsTopic') } })],
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::ImportValue': Match.stringLikeRegexp('TicketTopic') } }),
+      ],
     });
-    registry.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    registry.resourceCountIs('AWS::SNS::Topic', 0);
     const pattern = JSON.stringify(
       Object.values(registry.findResources('AWS::Events::Rule'))[0]?.Properties.EventPattern,
     );
