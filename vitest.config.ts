@@ -9,6 +9,11 @@ import { defineConfig } from 'vitest/config';
 /** Lambda runs Node 22; the SDK's warning that Node 20 support ends does not apply to the functions. */
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
+// Where the integration tests run is decided here, once, from the caller's environment: the e2e
+// setup starts the local runtime in this same process, and it sets AWS_ENDPOINT_URL for its
+// handlers, which must not turn the integration run into an `endpoint` run.
+process.env.TEST_TARGET ??= process.env.AWS_ENDPOINT_URL ? 'endpoint' : 'emulator';
+
 export default defineConfig({
   test: {
     projects: [
