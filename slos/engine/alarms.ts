@@ -88,8 +88,6 @@ export interface CompositeAlarmProperties {
   readonly ActionsSuppressorExtensionPeriod?: number;
 }
 
-const MINUTE = 60_000;
-
 const dimensionsOf = (dimensions: readonly CfnDimension[] | undefined) =>
   Object.fromEntries((dimensions ?? []).map(({ Name, Value }) => [Name, Value]));
 
@@ -117,7 +115,7 @@ export class MetricAlarm {
       const target = returned[0].Id;
       this.datapointAt = (source, end) => {
         const cache = new Map<string, Value>();
-        const valueOf = (id: string): Value => {
+        const valueOfId = (id: string): Value => {
           if (cache.has(id)) return cache.get(id);
           const query = byId.get(id);
           if (query === undefined)
@@ -138,12 +136,12 @@ export class MetricAlarm {
           } else {
             const tree = trees.get(id);
             if (tree === undefined) throw new Error(`${this.name}: query '${id}' has no metric`);
-            value = evaluateMetricMath(tree, valueOf);
+            value = evaluateMetricMath(tree, valueOfId);
           }
           cache.set(id, value);
           return value;
         };
-        return valueOf(target);
+        return valueOfId(target);
       };
     } else {
       const stat = properties.ExtendedStatistic ?? properties.Statistic;

@@ -35,7 +35,7 @@ describe('SloAlarms', () => {
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    const expression = (alarm?.Properties.Metrics as { Expression?: string }[]).find(
+    const expression = ((alarm?.Properties.Metrics ?? []) as { Expression?: string }[]).find(
       (query) => query.Expression,
     )?.Expression;
     // 60 events an hour at least; budget 1 - 0.999.
