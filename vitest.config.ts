@@ -5,14 +5,13 @@ import { defineConfig } from 'vitest/config';
  * - unit: in-process, AWS SDK mocked, CDK templates synthesized in memory;
  * - integration: real SDK calls against the emulator (or any endpoint in AWS_ENDPOINT_URL);
  * - e2e: HTTP against the local runtime (or a deployed stage when API_URL is set).
+ *
+ * `npm test` runs e2e in a vitest process of its own: the local runtime it starts sets the AWS
+ * endpoint and table names in its process for the handlers it serves, and test workers inherit
+ * the process environment, so integration workers would otherwise talk to the e2e emulator.
  */
 /** Lambda runs Node 22; the SDK's warning that Node 20 support ends does not apply to the functions. */
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
-// Where the integration tests run is decided here, once, from the caller's environment: the e2e
-// setup starts the local runtime in this same process, and it sets AWS_ENDPOINT_URL for its
-// handlers, which must not turn the integration run into an `endpoint` run.
-process.env.TEST_TARGET ??= process.env.AWS_ENDPOINT_URL ? 'endpoint' : 'emulator';
 
 export default defineConfig({
   test: {
