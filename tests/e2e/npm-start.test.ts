@@ -199,9 +199,14 @@ describe.runIf(local)('npm start -- --verbose', () => {
       listOrders: () => send(`/orders?customerId=${customerId}&limit=10`),
       cancelOrder: () => send(`/orders/${orderId}/cancel`, { method: 'POST', body: '{}' }),
     };
+    // npm start runs the fulfilment worker: by the time cancel arrives the order may already be
+    // FULFILLED, and 409 INVALID_STATE is then the right answer. Any other status is a failure.
+    const accepted: Partial<Record<RouteId, readonly number[]>> = { cancelOrder: [200, 409] };
     for (const [route, request] of Object.entries(calls)) {
       const response = await request();
-      expect(response.status, `${route}: ${await response.text()}`).toBe(200);
+      expect(accepted[route as RouteId] ?? [200], `${route}: ${await response.text()}`).toContain(
+        response.status,
+      );
     }
 
     const output = npm.output();
