@@ -9,9 +9,10 @@
  * subtotal is at least 10 000 cents; total = subtotal − discount. With `contradictCatalog`, the
  * quote's subtotal is one cent below the catalog's, as if priced from a stale price list.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { problem, readJson, sendJson } from './http-stub.ts';
 
 export interface PricingStubConfig {
   /** Added before every answer. @default 0 */
@@ -68,24 +69,6 @@ export const priceQuote = (
   return { subtotalCents, discountCents, totalCents: subtotalCents - discountCents };
 };
 
-const readJson = async (request: IncomingMessage): Promise<unknown> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return text === '' ? {} : JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
-const send = (response: ServerResponse, status: number, body: unknown): void => {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
-};
-
-const problem = (code: string, message: string) => ({ error: { code, message, details: [] } });
-
 const validConfigPatch = (patch: unknown): Partial<PricingStubConfig> | undefined => {
   if (typeof patch !== 'object' || patch === null) return undefined;
   const { latencyMs, errorRate, contradictCatalog } = patch as Record<string, unknown>;
@@ -134,11 +117,11 @@ export const startPricingStub = async (
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://stub');
       if (url.pathname === '/__config' && request.method === 'GET')
-        return send(response, 200, config);
+        return sendJson(response, 200, config);
       if (url.pathname === '/__config' && request.method === 'POST') {
         const patch = validConfigPatch(await readJson(request));
         if (patch === undefined) {
-          return send(
+          return sendJson(
             response,
             400,
             problem(
@@ -147,25 +130,25 @@ export const startPricingStub = async (
             ),
           );
         }
-        return send(response, 200, setConfig(patch));
+        return sendJson(response, 200, setConfig(patch));
       }
       if (url.pathname === '/__stats' && request.method === 'GET')
-        return send(response, 200, { served, failed });
+        return sendJson(response, 200, { served, failed });
       if (url.pathname !== '/quote')
-        return send(response, 404, problem('NOT_FOUND', 'The stub serves POST /quote'));
+        return sendJson(response, 404, problem('NOT_FOUND', 'The stub serves POST /quote'));
       if (request.method !== 'POST')
-        return send(response, 405, problem('METHOD_NOT_ALLOWED', 'Use POST /quote'));
+        return sendJson(response, 405, problem('METHOD_NOT_ALLOWED', 'Use POST /quote'));
       const body = await readJson(request);
       const { latencyMs, errorRate } = config;
       if (latencyMs > 0) await delay(latencyMs);
       if (errorRate > 0 && Math.random() < errorRate) {
         failed++;
-        return send(response, 503, problem('PRICING_UNAVAILABLE', 'Injected pricing failure'));
+        return sendJson(response, 503, problem('PRICING_UNAVAILABLE', 'Injected pricing failure'));
       }
       const quote = priceQuote(body);
       if (quote === undefined) {
         failed++;
-        return send(
+        return sendJson(
           response,
           400,
           problem(
@@ -177,15 +160,15 @@ export const startPricingStub = async (
       served++;
       if (config.contradictCatalog && quote.subtotalCents > 0) {
         const subtotalCents = quote.subtotalCents - 1;
-        return send(response, 200, {
+        return sendJson(response, 200, {
           subtotalCents,
           discountCents: 0,
           totalCents: subtotalCents,
         });
       }
-      return send(response, 200, quote);
+      return sendJson(response, 200, quote);
     })().catch((error: unknown) => {
-      if (!response.headersSent) send(response, 500, problem('INTERNAL_ERROR', String(error)));
+      if (!response.headersSent) sendJson(response, 500, problem('INTERNAL_ERROR', String(error)));
     });
   });
   await new Promise<void>((resolve, reject) => {

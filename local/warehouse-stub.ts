@@ -8,9 +8,10 @@
  * (`POST /__config {"latencyMs":500,"errorRate":0.5}`); `GET /__stats` counts what happened, so
  * tests can prove each order was reserved once.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { problem, readJson, sendJson } from './http-stub.ts';
 
 export interface WarehouseStubConfig {
   /** Added before every answer. @default 0 */
@@ -45,23 +46,6 @@ export interface WarehouseStub {
 
 /** SKUs with this prefix are always out of stock. */
 export const OUT_OF_STOCK_PREFIX = 'OOS-';
-
-const readJson = async (request: IncomingMessage): Promise<unknown> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    return undefined;
-  }
-};
-
-const send = (response: ServerResponse, status: number, body: unknown): void => {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
-};
-
-const problem = (code: string, message: string) => ({ error: { code, message, details: [] } });
 
 const validPatch = (patch: unknown): Partial<WarehouseStubConfig> | undefined => {
   if (typeof patch !== 'object' || patch === null) return undefined;
@@ -116,61 +100,65 @@ export const startWarehouseStub = async (
   const server = createServer((request, response) => {
     void (async () => {
       const path = new URL(request.url ?? '/', 'http://stub').pathname;
-      if (path === '/__config' && request.method === 'GET') return send(response, 200, config);
+      if (path === '/__config' && request.method === 'GET') return sendJson(response, 200, config);
       if (path === '/__config' && request.method === 'POST') {
         const patch = validPatch(await readJson(request));
         if (patch === undefined)
-          return send(
+          return sendJson(
             response,
             400,
             problem('VALIDATION_FAILED', 'latencyMs must be 0..60000 and errorRate 0..1'),
           );
-        return send(response, 200, setConfig(patch));
+        return sendJson(response, 200, setConfig(patch));
       }
-      if (path === '/__stats' && request.method === 'GET') return send(response, 200, stats());
+      if (path === '/__stats' && request.method === 'GET') return sendJson(response, 200, stats());
       if (path !== '/reservations' && path !== '/reservations/release')
-        return send(
+        return sendJson(
           response,
           404,
           problem('NOT_FOUND', 'The stub serves POST /reservations and /reservations/release'),
         );
       if (request.method !== 'POST')
-        return send(response, 405, problem('METHOD_NOT_ALLOWED', `Use POST ${path}`));
+        return sendJson(response, 405, problem('METHOD_NOT_ALLOWED', `Use POST ${path}`));
       const body = await readJson(request);
       const { latencyMs, errorRate } = config;
       if (latencyMs > 0) await delay(latencyMs);
       if (errorRate > 0 && Math.random() < errorRate) {
         failed++;
-        return send(response, 503, problem('WAREHOUSE_UNAVAILABLE', 'Injected warehouse failure'));
+        return sendJson(
+          response,
+          503,
+          problem('WAREHOUSE_UNAVAILABLE', 'Injected warehouse failure'),
+        );
       }
       const orderId = orderIdOf(body);
       if (orderId === undefined)
-        return send(response, 400, problem('VALIDATION_FAILED', 'Expected { orderId, ... }'));
+        return sendJson(response, 400, problem('VALIDATION_FAILED', 'Expected { orderId, ... }'));
       if (path === '/reservations/release') {
         released.add(orderId);
-        return send(response, 200, { orderId, released: true });
+        return sendJson(response, 200, { orderId, released: true });
       }
       const items = (body as { items?: unknown }).items;
       if (!Array.isArray(items) || items.length === 0)
-        return send(
+        return sendJson(
           response,
           400,
           problem('VALIDATION_FAILED', 'Expected items: [{ sku, quantity }]'),
         );
       if (reservations.has(orderId)) {
         repeated++;
-        return send(response, 200, { orderId, reservationId: `res_${orderId}` });
+        return sendJson(response, 200, { orderId, reservationId: `res_${orderId}` });
       }
       if (
         items.some((item: { sku?: unknown }) => String(item?.sku).startsWith(OUT_OF_STOCK_PREFIX))
       ) {
         refused++;
-        return send(response, 409, problem('OUT_OF_STOCK', 'An item is out of stock'));
+        return sendJson(response, 409, problem('OUT_OF_STOCK', 'An item is out of stock'));
       }
       reservations.set(orderId, 1);
-      return send(response, 201, { orderId, reservationId: `res_${orderId}` });
+      return sendJson(response, 201, { orderId, reservationId: `res_${orderId}` });
     })().catch((error: unknown) => {
-      if (!response.headersSent) send(response, 500, problem('INTERNAL_ERROR', String(error)));
+      if (!response.headersSent) sendJson(response, 500, problem('INTERNAL_ERROR', String(error)));
     });
   });
   server.keepAliveTimeout = 5_000;

@@ -1,3 +1,4 @@
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
 /**
@@ -63,4 +64,21 @@ export const esbuildOptions = (
   external: [...LAMBDA_BUNDLING.externalModules],
   define: stageDefines(faultInjectionAllowed),
   logLevel: 'warning',
+});
+
+/**
+ * `NodejsFunction`'s bundling for a stage: {@link LAMBDA_BUNDLING} and {@link stageDefines}, the
+ * settings every function of the service (route or operations) is built with.
+ */
+export const nodejsBundling = (faultInjectionAllowed: boolean): BundlingOptions => ({
+  format: OutputFormat.ESM,
+  target: LAMBDA_BUNDLING.target,
+  minify: LAMBDA_BUNDLING.minify,
+  sourceMap: LAMBDA_BUNDLING.sourceMap,
+  sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+  mainFields: [...LAMBDA_BUNDLING.mainFields],
+  banner: LAMBDA_BUNDLING.banner,
+  externalModules: [...LAMBDA_BUNDLING.externalModules],
+  define: stageDefines(faultInjectionAllowed),
+  forceDockerBundling: false,
 });

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { type Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -15,3 +15,10 @@ export const acknowledgeNag = (
 ): void => {
   Validations.of(scope).acknowledge({ id: finding ? `${rule}[${finding}]` : rule, reason });
 };
+
+/**
+ * How cdk-nag writes a stack's partition in the `Resource::` findings an acknowledgment names:
+ * literal (`aws`) when the stack's environment is known, `<AWS::Partition>` when it is a token.
+ */
+export const nagPartition = (stack: Stack): string =>
+  Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { StageConfig } from '#config/stages';
-import { LAMBDA_BUNDLING, stageDefines } from './bundling.ts';
+import { nodejsBundling } from './bundling.ts';
 import { acknowledgeNag } from './nag.ts';
 import { REPO_ROOT } from './orders-function.ts';
 
@@ -60,18 +60,7 @@ export class OpsFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         [ENV.stage]: config.stage,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLING.target,
-        minify: LAMBDA_BUNDLING.minify,
-        sourceMap: LAMBDA_BUNDLING.sourceMap,
-        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-        mainFields: [...LAMBDA_BUNDLING.mainFields],
-        banner: LAMBDA_BUNDLING.banner,
-        externalModules: [...LAMBDA_BUNDLING.externalModules],
-        define: stageDefines(config.faultInjection.allowed),
-        forceDockerBundling: false,
-      },
+      bundling: nodejsBundling(config.faultInjection.allowed),
     });
     acknowledgeNag(
       this,

@@ -5,7 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -14,7 +14,7 @@ import { ENV } from '#commons/env-names';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { FUNCTION_METADATA, type OrdersTableAction, type RouteId } from '#routes';
-import { LAMBDA_BUNDLING, stageDefines } from './bundling.ts';
+import { nodejsBundling } from './bundling.ts';
 import { acknowledgeNag } from './nag.ts';
 
 /** Repository root: route entries and the lock file are relative to it. */
@@ -124,18 +124,7 @@ export class OrdersFunction extends NodejsFunction {
         [ENV.stage]: config.stage,
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLING.target,
-        minify: LAMBDA_BUNDLING.minify,
-        sourceMap: LAMBDA_BUNDLING.sourceMap,
-        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-        mainFields: [...LAMBDA_BUNDLING.mainFields],
-        banner: LAMBDA_BUNDLING.banner,
-        externalModules: [...LAMBDA_BUNDLING.externalModules],
-        define: stageDefines(config.faultInjection.allowed),
-        forceDockerBundling: false,
-      },
+      bundling: nodejsBundling(config.faultInjection.allowed),
     });
     this.routeId = props.routeId;
 

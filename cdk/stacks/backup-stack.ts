@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   BackupPlan,
   BackupPlanRule,
@@ -18,7 +18,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
-import { acknowledgeNag } from '../constructs/nag.ts';
+import { acknowledgeNag, nagPartition } from '../constructs/nag.ts';
 import { OpsFunction } from '../constructs/ops-function.ts';
 import { dataParameterNames } from './data-stack.ts';
 
@@ -288,8 +288,7 @@ export class BackupStack extends Stack {
       config,
       description: `${config.appName} ${config.stage}: validates tables restored by restore testing`,
     });
-    // cdk-nag names a token partition `<AWS::Partition>`; with a known region it is literal.
-    const partitionText = Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition;
+    const partitionText = nagPartition(this);
     const tables = `arn:${this.partition}:dynamodb:${this.region}:${this.account}:table/*`;
     fn.addToRolePolicy(
       new PolicyStatement({

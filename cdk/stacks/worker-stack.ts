@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnScalingPolicy, type ScalableTarget } from 'aws-cdk-lib/aws-applicationautoscaling';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import {
@@ -34,7 +34,7 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
 import { WORKER_ENV } from '../../containers/worker/src/env.ts';
-import { acknowledgeNag } from '../constructs/nag.ts';
+import { acknowledgeNag, nagPartition } from '../constructs/nag.ts';
 import { dataParameterNames } from './data-stack.ts';
 import { ECR_PUBLIC_CACHE_PREFIX } from './registry-stack.ts';
 
@@ -429,7 +429,7 @@ export class WorkerStack extends Stack {
       this.executionRole,
       'AwsSolutions-IAM5',
       'The pull-through cache of ECR Public makes one repository per upstream image under its prefix (created on first pull), so the prefix is the narrowest resource that covers the sidecar image.',
-      `Resource::arn:${Token.isUnresolved(this.partition) ? '<AWS::Partition>' : this.partition}:ecr:${config.env.region}:${config.env.account}:repository/${ECR_PUBLIC_CACHE_PREFIX}/*`,
+      `Resource::arn:${nagPartition(this)}:ecr:${config.env.region}:${config.env.account}:repository/${ECR_PUBLIC_CACHE_PREFIX}/*`,
     );
   }
 }
