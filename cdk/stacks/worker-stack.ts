@@ -112,9 +112,19 @@ export class WorkerStack extends Stack {
   public readonly taskRole: Role;
   public readonly executionRole: Role;
   public readonly errorAlarm: Alarm;
+  readonly #availabilityZones: readonly string[];
+
+  /**
+   * The zones named in stage config: constructs that ask the stack for its zones (the VPC
+   * endpoints) then need no context lookup, so synth stays offline and credential-free.
+   */
+  override get availabilityZones(): string[] {
+    return [...this.#availabilityZones];
+  }
 
   constructor(scope: Construct, id: string, props: WorkerStackProps) {
     super(scope, id, props);
+    this.#availabilityZones = props.config.worker.availabilityZones;
     const { config, repository } = props;
     const data = importWorkerData(this, config);
     const { worker } = config;
