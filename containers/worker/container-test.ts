@@ -13,13 +13,14 @@
  *
  * Not part of `npm test`: it needs root or a running engine, and minutes.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   realpathSync,
   rmSync,
   symlinkSync,
@@ -27,6 +28,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
@@ -44,7 +46,20 @@ import { startWarehouseStub } from '#local/warehouse-stub';
 import { WORKER_ENV } from './src/env.ts';
 
 const IMAGE = 'orders-worker:container-test';
-const BASE = `orders-test-base:node${process.versions.node}-npm`;
+/**
+ * The certificate authorities this machine trusts for HTTPS (the npm registry may be reached
+ * through a TLS-inspecting proxy whose CA only the host knows). They go into the test base only,
+ * never into the production image, and the base's tag names their hash so a new bundle makes a
+ * new base.
+ */
+const HOST_CA = [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find(
+  (path): path is string => Boolean(path && existsSync(path)),
+);
+const HOST_CA_IN_BASE = '/usr/local/share/ca-certificates/host-ca-bundle.crt';
+const caTag = HOST_CA
+  ? `-ca${createHash('sha256').update(readFileSync(HOST_CA)).digest('hex').slice(0, 12)}`
+  : '';
+const BASE = `orders-test-base:node${process.versions.node}-npm${caTag}`;
 const started = Date.now();
 const fail = (message: string): never => {
   console.error(message);
@@ -105,9 +120,16 @@ await step(`Test base image ${BASE}`, () => {
   const npm = existsSync(npmDir) ? npmDir : '/usr/lib/node_modules/npm';
   cpSync(npm, join(root, 'usr/local/lib/node_modules/npm'), { recursive: true });
   symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
-  execFileSync('sh', ['-c', `tar -C '${root}' -c . | docker import - ${BASE}`], {
-    stdio: 'inherit',
-  });
+  const changes: string[] = [];
+  if (HOST_CA) {
+    // npm ci in the build stage reaches the registry as this machine does.
+    mkdirSync(join(root, dirname(HOST_CA_IN_BASE)), { recursive: true });
+    cpSync(HOST_CA, join(root, HOST_CA_IN_BASE));
+    changes.push('--change', `ENV NODE_EXTRA_CA_CERTS=${HOST_CA_IN_BASE}`);
+  }
+  const script = 'tar -C "$0" -c . | docker import "$@"';
+  if (!run('sh', ['-c', script, root, ...changes, '-', BASE]).ok)
+    fail('docker import of the test base failed: see its output above');
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -124,6 +146,7 @@ await step('Build the image', () => {
   rmSync(join(context, 'containers/worker/dist'), { recursive: true, force: true });
   const built = run('docker', [
     'build',
+    '--force-rm',
     '--network',
     'host',
     '--build-arg',
@@ -140,7 +163,9 @@ await step('Build the image', () => {
 
 await ensureEmulatorInstalled({ log: (line) => console.log(line) });
 const emulator = await step('Emulator and dev stage', () => startEmulator());
-const warehouse = await startWarehouseStub({ latencyMs: 3000 }, { host: '0.0.0.0' });
+// Each reservation takes 2 s: long enough to catch messages in flight, short enough to finish
+// within the worker's 5 s drain.
+const warehouse = await startWarehouseStub({ latencyMs: 2000 }, { host: '0.0.0.0' });
 const container = `orders-worker-test-${randomUUID().slice(0, 8)}`;
 try {
   const provisioned = await provisionStage(emulator.endpoint, 'dev');
@@ -166,6 +191,7 @@ try {
       [WORKER_ENV.queueUrl]: queueUrl,
       [WORKER_ENV.dlqUrl]: dlqUrl,
       [WORKER_ENV.warehouseUrl]: warehouse.url,
+      [WORKER_ENV.warehouseTimeoutMs]: '10000',
       [WORKER_ENV.healthPort]: String(healthPort),
       [WORKER_ENV.waitSeconds]: '1',
       [WORKER_ENV.stopTimeoutSeconds]: '5',
@@ -246,28 +272,35 @@ try {
       await sleep(100);
     }
     const stopAt = Date.now();
-    run('docker', ['stop', container], { quiet: true });
+    // Asynchronously: the warehouse stub answering the in-flight messages runs in this process.
+    await promisify(execFile)('docker', ['stop', container]);
     const seconds = (Date.now() - stopAt) / 1000;
     const exitCode = run('docker', ['inspect', '-f', '{{.State.ExitCode}}', container], {
       quiet: true,
     }).stdout.trim();
+    const logs = () => run('docker', ['logs', '--tail', '40', container]);
+    if (exitCode !== '0') logs();
     if (exitCode !== '0') fail(`The container exited with ${exitCode} on SIGTERM, expected 0`);
     if (seconds > 15)
       fail(`docker stop took ${seconds.toFixed(1)} s: the stop timeout (15 s) was hit`);
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages'],
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
       }),
     );
     const back = Number(Attributes.ApproximateNumberOfMessages ?? 0);
+    const stuck = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
     const fulfilled = (await Promise.all(ids.map(statusOf))).filter(
       (status) => status === 'FULFILLED',
     ).length;
-    if (back + fulfilled !== ids.length)
+    const twice = ids.filter((orderId) => warehouse.reservationsOf(orderId) > 1).length;
+    if (back + fulfilled !== ids.length || stuck !== 0 || twice !== 0) {
+      logs();
       fail(
-        `After SIGTERM: ${fulfilled} fulfilled + ${back} back on the queue ≠ ${ids.length} sent`,
+        `After SIGTERM: ${fulfilled} fulfilled + ${back} back on the queue (${stuck} still invisible, ${twice} reserved twice) ≠ ${ids.length} sent`,
       );
+    }
     console.log(
       `   exit 0 in ${seconds.toFixed(1)} s; ${fulfilled} fulfilled, ${back} released back to the queue`,
     );
