@@ -72,11 +72,14 @@ const run = (command: string, args: string[], options: { quiet?: boolean } = {})
   });
   return { ok: result.status === 0, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
 };
+const timings: string[] = [];
 const step = async <T>(label: string, work: () => Promise<T> | T): Promise<T> => {
   const at = Date.now();
   console.log(`== ${label}`);
   const result = await work();
-  console.log(`   ${label}: ${((Date.now() - at) / 1000).toFixed(1)} s`);
+  const line = `${label}: ${((Date.now() - at) / 1000).toFixed(1)} s`;
+  console.log(`   ${line}`);
+  timings.push(line);
   return result;
 };
 const engineUp = () => run('docker', ['info'], { quiet: true }).ok;
@@ -163,10 +166,8 @@ await step('Build the image', () => {
 
 await ensureEmulatorInstalled({ log: (line) => console.log(line) });
 const emulator = await step('Emulator and dev stage', () => startEmulator());
-// Each reservation takes 2 s: long enough to catch messages in flight, short enough to finish
-// within the worker's 5 s drain.
-const warehouse = await startWarehouseStub({ latencyMs: 2000 }, { host: '0.0.0.0' });
-const container = `orders-worker-test-${randomUUID().slice(0, 8)}`;
+const warehouse = await startWarehouseStub({ latencyMs: 0 }, { host: '0.0.0.0' });
+const containers: string[] = [];
 try {
   const provisioned = await provisionStage(emulator.endpoint, 'dev');
   const config = {
@@ -177,15 +178,17 @@ try {
   };
   const sqs = new SQSClient(config);
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient(config));
-  const name = `container-test-${randomUUID().slice(0, 8)}`;
-  const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { QueueUrl: dlqUrl = '' } = await sqs.send(
-    new CreateQueueCommand({ QueueName: `${name}-dlq` }),
-  );
   const table = provisioned.functionEnv[ENV.ordersTable] ?? '';
-  const healthPort = 18_080 + Math.floor(Math.random() * 1000);
+  const stopTimeoutSeconds = 5;
 
-  await step('Run the container', async () => {
+  /** Starts the image on a queue of its own and waits for `/healthz`. */
+  const startContainer = async () => {
+    const name = `orders-worker-test-${randomUUID().slice(0, 8)}`;
+    const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+    const { QueueUrl: dlqUrl = '' } = await sqs.send(
+      new CreateQueueCommand({ QueueName: `${name}-dlq` }),
+    );
+    const healthPort = 18_080 + Math.floor(Math.random() * 1000);
     const env = {
       [WORKER_ENV.ordersTable]: table,
       [WORKER_ENV.queueUrl]: queueUrl,
@@ -194,15 +197,16 @@ try {
       [WORKER_ENV.warehouseTimeoutMs]: '10000',
       [WORKER_ENV.healthPort]: String(healthPort),
       [WORKER_ENV.waitSeconds]: '1',
-      [WORKER_ENV.stopTimeoutSeconds]: '5',
+      [WORKER_ENV.stopTimeoutSeconds]: String(stopTimeoutSeconds),
       [WORKER_ENV.pollers]: '4',
       AWS_ENDPOINT_URL: emulator.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     };
-    const args = ['run', '-d', '--name', container, '--network', 'host', '--stop-timeout', '15'];
+    const args = ['run', '-d', '--name', name, '--network', 'host', '--stop-timeout', '15'];
     for (const [key, value] of Object.entries(env)) args.push('-e', `${key}=${value}`);
+    containers.push(name);
     if (!run('docker', [...args, IMAGE], { quiet: true }).ok) fail('docker run failed');
     for (let waited = 0; ; waited += 200) {
       const ok = await fetch(`http://127.0.0.1:${healthPort}/healthz`).then(
@@ -210,19 +214,29 @@ try {
         () => false,
       );
       if (ok) break;
-      if (waited > 20_000) fail(`/healthz did not answer within 20 s: docker logs ${container}`);
+      if (waited > 20_000) fail(`/healthz did not answer within 20 s: docker logs ${name}`);
       await sleep(200);
     }
-    const uid = run('docker', ['exec', container, 'node', '-p', 'process.getuid()'], {
-      quiet: true,
-    }).stdout.trim();
-    if (uid === '0' || uid === '')
-      fail(`The worker runs as uid '${uid}', expected a non-root user`);
-    console.log(`   /healthz 200, uid ${uid}`);
-  });
+    return { name, queueUrl };
+  };
 
-  await step('SIGTERM with messages in flight', async () => {
-    const ids = Array.from({ length: 6 }, () => `ord_${randomUUID().replaceAll('-', '')}`);
+  const statusOf = async (orderId: string) =>
+    (
+      await documents.send(
+        new GetCommand({ TableName: table, Key: { orderId }, ConsistentRead: true }),
+      )
+    ).Item?.status;
+
+  /**
+   * Puts `count` PENDING orders on the container's queue, waits until all are being handled
+   * (PROCESSING), then `docker stop`s it. Resolves the seconds it took, the order ids and the
+   * messages visible and invisible on the queue afterwards.
+   */
+  const stopWithMessagesInFlight = async (
+    container: { name: string; queueUrl: string },
+    count: number,
+  ) => {
+    const ids = Array.from({ length: count }, () => `ord_${randomUUID().replaceAll('-', '')}`);
     const now = new Date().toISOString();
     for (const orderId of ids) {
       await documents.send(
@@ -246,7 +260,7 @@ try {
     }
     await sqs.send(
       new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
+        QueueUrl: container.queueUrl,
         Entries: ids.map((orderId, index) => ({
           Id: String(index),
           MessageBody: JSON.stringify({
@@ -259,12 +273,6 @@ try {
         })),
       }),
     );
-    const statusOf = async (orderId: string) =>
-      (
-        await documents.send(
-          new GetCommand({ TableName: table, Key: { orderId }, ConsistentRead: true }),
-        )
-      ).Item?.status;
     for (let waited = 0; ; waited += 100) {
       const statuses = await Promise.all(ids.map(statusOf));
       if (statuses.every((status) => status === 'PROCESSING')) break;
@@ -273,47 +281,99 @@ try {
     }
     const stopAt = Date.now();
     // Asynchronously: the warehouse stub answering the in-flight messages runs in this process.
-    await promisify(execFile)('docker', ['stop', container]);
+    await promisify(execFile)('docker', ['stop', container.name]);
     const seconds = (Date.now() - stopAt) / 1000;
-    const exitCode = run('docker', ['inspect', '-f', '{{.State.ExitCode}}', container], {
+    const exitCode = run('docker', ['inspect', '-f', '{{.State.ExitCode}}', container.name], {
       quiet: true,
     }).stdout.trim();
-    const logs = () => run('docker', ['logs', '--tail', '40', container]);
-    if (exitCode !== '0') logs();
-    if (exitCode !== '0') fail(`The container exited with ${exitCode} on SIGTERM, expected 0`);
+    const logs = () => run('docker', ['logs', '--tail', '40', container.name]);
+    if (exitCode !== '0') {
+      logs();
+      fail(`The container exited with ${exitCode} on SIGTERM, expected 0`);
+    }
     if (seconds > 15)
       fail(`docker stop took ${seconds.toFixed(1)} s: the stop timeout (15 s) was hit`);
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
+        QueueUrl: container.queueUrl,
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
       }),
     );
-    const back = Number(Attributes.ApproximateNumberOfMessages ?? 0);
-    const stuck = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-    const fulfilled = (await Promise.all(ids.map(statusOf))).filter(
-      (status) => status === 'FULFILLED',
-    ).length;
-    const twice = ids.filter((orderId) => warehouse.reservationsOf(orderId) > 1).length;
-    if (back + fulfilled !== ids.length || stuck !== 0 || twice !== 0) {
-      logs();
-      fail(
-        `After SIGTERM: ${fulfilled} fulfilled + ${back} back on the queue (${stuck} still invisible, ${twice} reserved twice) ≠ ${ids.length} sent`,
-      );
-    }
-    console.log(
-      `   exit 0 in ${seconds.toFixed(1)} s; ${fulfilled} fulfilled, ${back} released back to the queue`,
-    );
+    const statuses = await Promise.all(ids.map(statusOf));
+    return {
+      seconds,
+      logs,
+      back: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      invisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      fulfilled: statuses.filter((status) => status === 'FULFILLED').length,
+      reserved: ids.filter((orderId) => warehouse.reservationsOf(orderId) === 1).length,
+    };
+  };
+
+  const first = await step('Run the container', async () => {
+    const container = await startContainer();
+    const uid = run('docker', ['exec', container.name, 'node', '-p', 'process.getuid()'], {
+      quiet: true,
+    }).stdout.trim();
+    if (uid === '0' || uid === '')
+      fail(`The worker runs as uid '${uid}', expected a non-root user`);
+    console.log(`   /healthz 200, uid ${uid}`);
+    return container;
   });
 
-  const size = Number(
-    run('docker', ['image', 'inspect', '-f', '{{.Size}}', IMAGE], { quiet: true }).stdout.trim(),
-  );
+  const drain = await step('SIGTERM drains in-flight messages', async () => {
+    // Each reservation takes 2 s: in flight when the signal comes, done within the drain.
+    warehouse.setConfig({ latencyMs: 2000 });
+    const result = await stopWithMessagesInFlight(first, 6);
+    if (result.fulfilled !== 6 || result.reserved !== 6 || result.back + result.invisible !== 0) {
+      result.logs();
+      fail(
+        `After SIGTERM: ${result.fulfilled} of 6 fulfilled (${result.reserved} reserved), ${result.back + result.invisible} left on the queue; expected all 6 fulfilled and deleted`,
+      );
+    }
+    console.log(`   exit 0 in ${result.seconds.toFixed(1)} s; 6 of 6 finished and deleted`);
+    return result;
+  });
+
+  const release = await step('SIGTERM releases what cannot finish in time', async () => {
+    // Reservations now outlast the worker's drain: it must give the messages back, visible.
+    warehouse.setConfig({ latencyMs: (stopTimeoutSeconds + 3) * 1000 });
+    const result = await stopWithMessagesInFlight(await startContainer(), 3);
+    if (result.fulfilled !== 0 || result.back !== 3 || result.invisible !== 0) {
+      result.logs();
+      fail(
+        `After SIGTERM: ${result.back} of 3 back on the queue, ${result.invisible} still invisible, ${result.fulfilled} fulfilled; expected all 3 released at once`,
+      );
+    }
+    if (result.seconds < stopTimeoutSeconds)
+      fail(
+        `docker stop took ${result.seconds.toFixed(1)} s: the worker did not wait for its drain`,
+      );
+    console.log(
+      `   exit 0 in ${result.seconds.toFixed(1)} s; 3 of 3 released back to the queue, visible`,
+    );
+    return result;
+  });
+
+  const sizeOf = (image: string) =>
+    Number(
+      run('docker', ['image', 'inspect', '-f', '{{.Size}}', image], { quiet: true }).stdout.trim(),
+    );
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  const size = sizeOf(IMAGE);
   console.log(
-    `\nContainer test passed in ${((Date.now() - started) / 1000).toFixed(0)} s; image ${IMAGE} ${(size / 1024 / 1024).toFixed(1)} MiB (on the local test base)`,
+    [
+      '',
+      `Container test passed in ${((Date.now() - started) / 1000).toFixed(0)} s:`,
+      `  image ${IMAGE}: ${mib(size)}, of which ${mib(size - sizeOf(BASE))} is the worker (the rest is the local test base ${BASE})`,
+      `  /healthz 200 as a non-root user`,
+      `  drain: exit 0 in ${drain.seconds.toFixed(1)} s with 6 messages finished`,
+      `  release: exit 0 in ${release.seconds.toFixed(1)} s with 3 messages given back (worker drain ${stopTimeoutSeconds} s, container stop timeout 15 s)`,
+      ...timings.map((line) => `  ${line}`),
+    ].join('\n'),
   );
 } finally {
-  run('docker', ['rm', '-f', container], { quiet: true });
+  for (const name of containers) run('docker', ['rm', '-f', name], { quiet: true });
   await warehouse.stop();
   await emulator.stop();
 }
