@@ -1,15 +1,19 @@
 /**
  * `npm run container:test`: builds the worker image and runs it against the emulator.
  *
- * 1. A container engine: `docker info`, else start `dockerd` (installing Debian's docker.io first
- *    when running as root with apt). Where none can start: one line, exit 1.
+ * 1. A container engine: `docker info`, else, as root, start a `dockerd` of this run's own
+ *    (installing Debian's docker.io first with apt) and stop it at the end. Where none can
+ *    start: one line, exit 1.
  * 2. A test base image, made once and cached: a debootstrapped Debian root with this machine's
- *    own Node.js in it (`docker import`), since no registry can be pulled from. The production
- *    `FROM` (a digest-pinned node image) stays as it is; the base comes in as `BASE_IMAGE`.
+ *    own Node.js and npm in it, and the CA bundle this machine trusts for HTTPS so that `npm ci`
+ *    in the build stage reaches the registry as the host does (`docker import`), since no
+ *    registry can be pulled from. The production `FROM` (a digest-pinned node image, no host
+ *    CA) stays as it is; the test base comes in as `BASE_IMAGE`.
  * 3. Builds the Dockerfile on it, from a context holding only what the build stage copies.
  * 4. Runs the image (host network) against moto and a warehouse stub: `/healthz` answers, the
- *    process is not root, and `docker stop` with messages in flight exits 0 within the stop
- *    timeout, leaving every message done or back on the queue. Prints the image size.
+ *    process is not root; `docker stop` with messages in flight exits 0 after they finish; and
+ *    with messages that cannot finish within the worker's drain, exits 0 having released them
+ *    to the queue, visible at once. Prints the image size and each step's time.
  *
  * Not part of `npm test`: it needs root or a running engine, and minutes.
  */
@@ -84,23 +88,31 @@ const step = async <T>(label: string, work: () => Promise<T> | T): Promise<T> =>
 };
 const engineUp = () => run('docker', ['info'], { quiet: true }).ok;
 
+const isRoot = process.getuid?.() === 0;
+const aptInstall = (...packages: string[]) =>
+  isRoot &&
+  existsSync('/usr/bin/apt-get') &&
+  run('apt-get', ['update', '-qq']).ok &&
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages]).ok;
+
 await step('Container engine', async () => {
   if (engineUp()) return;
-  const hasDockerd = run('sh', ['-c', 'command -v dockerd'], { quiet: true }).ok;
-  if (!hasDockerd) {
-    const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
-    if (
-      !canInstall ||
-      !run('apt-get', ['install', '-y', '--no-install-recommends', 'docker.io']).ok
-    )
-      fail(
-        'No container engine: install Debian docker.io (apt-get install -y --no-install-recommends docker.io) as root, or start Docker, then rerun npm run container:test',
-      );
-  }
-  const daemon = spawn('dockerd', [], { detached: true, stdio: 'ignore' });
-  daemon.unref();
+  if (!isRoot)
+    fail(
+      'No container engine answers (docker info failed): start Docker, or run npm run container:test as root so it can start dockerd, then rerun',
+    );
+  const hasEngine = () =>
+    run('sh', ['-c', 'command -v dockerd && command -v docker'], { quiet: true }).ok;
+  if (!hasEngine() && !aptInstall('docker.io'))
+    fail(
+      'No container engine: install Debian docker.io (apt-get install -y --no-install-recommends docker.io) as root, or start Docker, then rerun npm run container:test',
+    );
+  // A daemon of this run's own, stopped when the run ends (the image cache stays on disk).
+  const daemon = spawn('dockerd', [], { stdio: 'ignore' });
+  process.on('exit', () => daemon.kill('SIGTERM'));
   for (let waited = 0; waited < 30_000; waited += 500) {
     if (engineUp()) return;
+    if (daemon.exitCode !== null) break;
     await sleep(500);
   }
   fail('dockerd did not start within 30 s: run dockerd by hand to see why, then rerun');
@@ -108,10 +120,11 @@ await step('Container engine', async () => {
 
 await step(`Test base image ${BASE}`, () => {
   if (run('docker', ['image', 'inspect', BASE], { quiet: true }).ok) return;
-  if (!run('sh', ['-c', 'command -v debootstrap'], { quiet: true }).ok) {
-    if (!run('apt-get', ['install', '-y', '--no-install-recommends', 'debootstrap']).ok)
-      fail('debootstrap is missing: apt-get install -y debootstrap, then rerun');
-  }
+  if (
+    !run('sh', ['-c', 'command -v debootstrap'], { quiet: true }).ok &&
+    !aptInstall('debootstrap')
+  )
+    fail('debootstrap is missing: apt-get install -y debootstrap as root, then rerun');
   const root = join(LOCAL_STATE_DIR, 'container-base');
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
