@@ -181,6 +181,11 @@ await ensureEmulatorInstalled({ log: (line) => console.log(line) });
 const emulator = await step('Emulator and dev stage', () => startEmulator());
 const warehouse = await startWarehouseStub({ latencyMs: 0 }, { host: '0.0.0.0' });
 const containers: string[] = [];
+// fail() exits at once, past the finally below: its containers must go too.
+const removeContainers = () => {
+  for (const name of containers.splice(0)) run('docker', ['rm', '-f', name], { quiet: true });
+};
+process.on('exit', removeContainers);
 try {
   const provisioned = await provisionStage(emulator.endpoint, 'dev');
   const config = {
@@ -386,7 +391,7 @@ try {
     ].join('\n'),
   );
 } finally {
-  for (const name of containers) run('docker', ['rm', '-f', name], { quiet: true });
+  removeContainers();
   await warehouse.stop();
   await emulator.stop();
 }
