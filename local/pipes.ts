@@ -521,42 +521,61 @@ export const startPipes = async (
     };
 
     const iterators = new Map<string, string | undefined>();
+    /** The last record each shard delivered: after a failure, reading resumes after it. */
+    const lastSequence = new Map<string, string>();
     let firstScan = true;
     let polls = 0;
     while (!stopped) {
-      // New shards are rare (a split every few hours on AWS): look for them every few seconds.
-      const rescan = polls % 25 === 0;
-      polls += 1;
-      const { StreamDescription } = rescan
-        ? await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))
-        : { StreamDescription: undefined };
-      for (const shard of StreamDescription?.Shards ?? []) {
-        const shardId = shard.ShardId;
-        if (!shardId || iterators.has(shardId)) continue;
-        const { ShardIterator } = await streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: streamArn,
-            ShardId: shardId,
-            // Shards that appear later are read from their start.
-            ShardIteratorType: firstScan ? spec.startingPosition : 'TRIM_HORIZON',
-          }),
-        );
-        iterators.set(shardId, ShardIterator);
-      }
-      firstScan = false;
-      let busy = false;
-      for (const [shardId, iterator] of iterators) {
-        if (stopped || iterator === undefined) continue;
-        const { Records = [], NextShardIterator } = await streams.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.batchSize }),
-        );
-        if (Records.length > 0) {
-          busy = true;
-          await deliver(Records.map((record) => toPipeEvent(record, streamArn)));
+      try {
+        // New shards are rare (a split every few hours on AWS): look for them every few seconds.
+        const rescan = polls % 25 === 0 || iterators.size === 0;
+        polls += 1;
+        const { StreamDescription } = rescan
+          ? await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))
+          : { StreamDescription: undefined };
+        for (const shard of StreamDescription?.Shards ?? []) {
+          const shardId = shard.ShardId;
+          if (!shardId || iterators.has(shardId)) continue;
+          const after = lastSequence.get(shardId);
+          const { ShardIterator } = await streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: shardId,
+              // Resume after the last delivered record; shards that appear later are read from
+              // their start.
+              ...(after
+                ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+                : { ShardIteratorType: firstScan ? spec.startingPosition : 'TRIM_HORIZON' }),
+            }),
+          );
+          iterators.set(shardId, ShardIterator);
         }
-        iterators.set(shardId, NextShardIterator);
+        firstScan = false;
+        let busy = false;
+        for (const [shardId, iterator] of iterators) {
+          if (stopped || iterator === undefined) continue;
+          const { Records = [], NextShardIterator } = await streams.send(
+            new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.batchSize }),
+          );
+          if (Records.length > 0) {
+            busy = true;
+            await deliver(Records.map((record) => toPipeEvent(record, streamArn)));
+            const sequence = Records.at(-1)?.dynamodb?.SequenceNumber;
+            if (sequence) lastSequence.set(shardId, sequence);
+          }
+          iterators.set(shardId, NextShardIterator);
+        }
+        if (!busy && !stopped) await pause(interval);
+      } catch (error) {
+        // As a deployed pipe does, keep polling after a failed read or send (an expired
+        // iterator, the emulator busy): re-acquire the iterators and resume after what was sent.
+        if (stopped) break;
+        log(
+          `pipe ${spec.name}: ${error instanceof Error ? error.message : String(error)}; retrying`,
+        );
+        iterators.clear();
+        await pause(Math.max(interval, 1000));
       }
-      if (!busy && !stopped) await pause(interval);
     }
   };
 

@@ -79,6 +79,11 @@ export interface LocalWorkerOptions {
   readonly region: string;
   /** Replaces the warehouse URL of the SSM parameter (its deployed value is not reachable). */
   readonly warehouseUrl: string;
+  /**
+   * Variables that replace the task definition's (a test gives the worker a queue of its own).
+   * @default none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   /** Powertools log level of the worker. @default 'WARN' */
   readonly logLevel?: string;
   /** Where the worker's log lines go. @default console.log */
@@ -120,6 +125,7 @@ export const startLocalWorker = async (options: LocalWorkerOptions): Promise<Loc
       HOME: process.env.HOME,
       ...task.environment,
       [WORKER_ENV.warehouseUrl]: options.warehouseUrl,
+      ...options.environment,
       [WORKER_ENV.healthPort]: String(port),
       // Ctrl-C gives the whole local runtime 10 s: the worker drains within 5.
       [WORKER_ENV.stopTimeoutSeconds]: '5',

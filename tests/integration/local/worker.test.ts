@@ -6,6 +6,7 @@ import { startWarehouseStub, type WarehouseStub } from '#local/warehouse-stub';
 import { findWorkerTask, type LocalWorker, startLocalWorker } from '#local/worker';
 import { WORKER_ENV } from '../../../containers/worker/src/env.ts';
 import {
+  createTestQueues,
   deleteWrittenOrders,
   documentClient,
   eventBody,
@@ -51,16 +52,19 @@ describe.runIf(provisionedLocally)('local fulfilment worker', () => {
   });
 
   it('fulfils an order sent to the stage queue, then drains and exits 0 on SIGTERM', async () => {
+    // A queue of its own, with the stage queue's settings: the stage queue is the outbox test's.
+    const queues = await createTestQueues();
     worker = await startLocalWorker({
       stacks: inject('stacks'),
       endpoint,
       region,
       warehouseUrl: warehouse.url,
+      environment: { [WORKER_ENV.queueUrl]: queues.queueUrl, [WORKER_ENV.dlqUrl]: queues.dlqUrl },
       log: () => undefined,
     });
     const order = await putOrder();
 
-    await sendBodies(requireEnv(ENV.fulfilmentQueueUrl), [eventBody(order.orderId)]);
+    await sendBodies(queues.queueUrl, [eventBody(order.orderId)]);
 
     await waitFor(
       'the order to be FULFILLED',
@@ -71,5 +75,6 @@ describe.runIf(provisionedLocally)('local fulfilment worker', () => {
     expect((await fetch(`${worker.healthUrl}/readyz`)).status).toBe(200);
     expect(await worker.stop()).toBe(0);
     worker = undefined;
+    await queues.remove();
   });
 });
