@@ -29,6 +29,11 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 // Filter patterns
 
 type Matcher = (value: unknown, present: boolean) => boolean;
+
+/** Records one GetRecords call may return (the service's own maximum). */
+const GET_RECORDS_LIMIT = 1000;
+/** A call to the emulator that takes longer than this is abandoned and retried. */
+const CALL_TIMEOUT_MS = 10_000;
 /** A compiled event pattern: true when the event matches. */
 export type EventFilter = (event: unknown) => boolean;
 
@@ -469,7 +474,9 @@ export const startPipes = async (
       ingestionTime: new Date().toISOString(),
     });
     const send = async (queueUrl: string, body: string): Promise<void> => {
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }), {
+        abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
     };
     const deliver = async (records: readonly Record<string, unknown>[]): Promise<void> => {
       const bodies: string[] = [];
@@ -531,7 +538,9 @@ export const startPipes = async (
         const rescan = polls % 25 === 0 || iterators.size === 0;
         polls += 1;
         const { StreamDescription } = rescan
-          ? await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))
+          ? await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }), {
+              abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+            })
           : { StreamDescription: undefined };
         for (const shard of StreamDescription?.Shards ?? []) {
           const shardId = shard.ShardId;
@@ -554,13 +563,16 @@ export const startPipes = async (
         let busy = false;
         for (const [shardId, iterator] of iterators) {
           if (stopped || iterator === undefined) continue;
+          // As the service does: read up to 1,000 records a call, hand them on in BatchSize batches.
           const { Records = [], NextShardIterator } = await streams.send(
-            new GetRecordsCommand({ ShardIterator: iterator, Limit: spec.batchSize }),
+            new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }),
+            { abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS) },
           );
-          if (Records.length > 0) {
+          for (let start = 0; start < Records.length; start += spec.batchSize) {
             busy = true;
-            await deliver(Records.map((record) => toPipeEvent(record, streamArn)));
-            const sequence = Records.at(-1)?.dynamodb?.SequenceNumber;
+            const batch = Records.slice(start, start + spec.batchSize);
+            await deliver(batch.map((record) => toPipeEvent(record, streamArn)));
+            const sequence = batch.at(-1)?.dynamodb?.SequenceNumber;
             if (sequence) lastSequence.set(shardId, sequence);
           }
           iterators.set(shardId, NextShardIterator);
