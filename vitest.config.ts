@@ -31,6 +31,9 @@ export default defineConfig({
           env,
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: ['tests/integration/global-setup.ts'],
+          // One file at a time: the files share the stage's tables, stream and fulfilment queue
+          // (the outbox test reads every message the pipe sends), so overlapping files race.
+          fileParallelism: false,
           setupFiles: ['tests/fixtures/handler-output.ts'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
