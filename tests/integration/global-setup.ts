@@ -19,7 +19,6 @@ import { ENV } from '#commons/env-names';
 import { STAGES, type StageName } from '#config/stages';
 import { startEmulator } from '#local/emulator';
 import { ensureEmulatorInstalled } from '#local/emulator-install';
-import { startPipes } from '#local/pipes';
 import { LOCAL_CREDENTIALS, provisionStage, synthesizeLocalStage } from '#local/provision';
 import { listApiRoutes, type StackTemplate, TemplateResolver } from '#local/template';
 import { DATA_OUTPUTS } from '../../cdk/stacks/data-stack.ts';
@@ -128,7 +127,6 @@ const prepareTarget = async (project: TestProject): Promise<(() => Promise<void>
     ]);
     if (started.status === 'rejected') throw started.reason;
     const emulator = started.value;
-    let stopPipes = async (): Promise<void> => undefined;
     try {
       if (synthesized.status === 'rejected') throw synthesized.reason;
       const stacks = synthesized.value;
@@ -137,11 +135,6 @@ const prepareTarget = async (project: TestProject): Promise<(() => Promise<void>
         endpoint: emulator.endpoint,
         region: provisioned.region,
       });
-      const pipes = await startPipes(emulator.endpoint, stacks, {
-        region: provisioned.region,
-        log: (line) => console.error(`[integration] ${line}`),
-      });
-      stopPipes = () => pipes.stop();
       // Workers are started after global setup and inherit process.env.
       Object.assign(process.env, {
         ...localOutputEnv(resolver),
@@ -156,12 +149,10 @@ const prepareTarget = async (project: TestProject): Promise<(() => Promise<void>
       });
       project.provide('stacks', stacks);
     } catch (error) {
-      await stopPipes();
       await emulator.stop();
       throw error;
     }
     return async () => {
-      await stopPipes();
       await emulator.stop();
     };
   }

@@ -7,11 +7,12 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
 import { type OrderEvent, parseOrderEvent } from '#commons/events';
 import { createLambdaContext } from '#local/lambda-context';
+import { type RunningPipes, startPipes } from '#local/pipes';
 import { logger } from '#powertools';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { useTestSku } from '#tests/fixtures/catalog';
@@ -137,7 +138,17 @@ const cancelAndAwait = async (orderId: string) => {
   );
 };
 
-beforeAll(() => {
+// On the emulator this file plays the pipe itself, in its own process (as `npm start` does): on
+// AWS, or an emulator that runs pipes, the deployed pipe is under test.
+let pipes: RunningPipes | undefined;
+
+beforeAll(async () => {
+  if (inject('testTarget') === 'emulator') {
+    pipes = await startPipes(process.env.AWS_ENDPOINT_URL ?? '', inject('stacks'), {
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      log: (line) => console.error(line),
+    });
+  }
   // Pricing is not under test here: answer every quote with no discount.
   vi.stubGlobal(
     'fetch',
@@ -157,6 +168,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
+  await pipes?.stop();
   vi.unstubAllGlobals();
   await Promise.all(
     created.map((orderId) =>
