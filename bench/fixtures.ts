@@ -11,6 +11,13 @@ const ITEMS = [
   { sku: 'SKU-1', quantity: 2, unitPriceCents: 1250 },
   { sku: 'SKU-2', quantity: 1, unitPriceCents: 4999 },
 ];
+/** A delivery contact, as every new order carries (fictional: a reserved example.org address). */
+const CONTACT = {
+  name: 'Bench Recipient',
+  email: 'bench@example.org',
+  phone: '+447700900000',
+  address: { line1: '1 Bench Road', city: 'Benchton', postcode: 'BE1 1AA', country: 'GB' },
+};
 const SUBTOTAL_CENTS = ITEMS.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
 
 /** The catalog table's entries for {@link ITEMS}: the prices the order asserts are current. */
@@ -45,6 +52,7 @@ export const storedOrder = (status = 'PENDING') => ({
   pricingSource: 'quote',
   createdAt: '2025-01-01T00:00:00.000Z',
   updatedAt: '2025-01-01T00:00:00.000Z',
+  contact: CONTACT,
 });
 
 interface RequestShape {
@@ -78,7 +86,7 @@ const REQUESTS: Readonly<Record<RouteId | 'baseline', () => RequestShape>> = {
     method: 'POST',
     path: '/orders',
     resource: '/orders',
-    body: { customerId: CUSTOMER_ID, currency: 'EUR', items: ITEMS },
+    body: { customerId: CUSTOMER_ID, currency: 'EUR', items: ITEMS, contact: CONTACT },
     // A fresh key each time: every request is a first execution, never a replay.
     headers: { 'Idempotency-Key': randomUUID() },
     scope: 'orders/orders.write',

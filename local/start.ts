@@ -104,7 +104,7 @@ Create an order:
     -H 'x-api-key: ${apiKey}' \\
     -H 'authorization: Bearer ${token}' \\
     -H "idempotency-key: $(node -e 'console.log(crypto.randomUUID())')" \\
-    -d '{"customerId":"c-123","currency":"EUR","items":[{"sku":"SKU-1","quantity":2,"unitPriceCents":1250},{"sku":"SKU-2","quantity":1}]}'
+    -d '{"customerId":"c-123","currency":"EUR","items":[{"sku":"SKU-1","quantity":2,"unitPriceCents":1250},{"sku":"SKU-2","quantity":1}],"contact":{"name":"Ada Lovelace","email":"ada@example.com","phone":"+442071838750","address":{"line1":"12 St James Square","city":"London","postcode":"SW1Y 4JH","country":"GB"}}}'
 
 Routes:
 ${runtime.routes

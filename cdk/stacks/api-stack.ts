@@ -248,7 +248,13 @@ export class ApiStack extends Stack {
           ? {
               allowOrigins: [...config.api.corsAllowOrigins],
               allowMethods: ['GET', 'POST', 'OPTIONS'],
-              allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Api-Key'],
+              allowHeaders: [
+                'Authorization',
+                'Content-Type',
+                'Idempotency-Key',
+                'X-Api-Key',
+                'X-Correlation-Id',
+              ],
               maxAge: Duration.hours(1),
             }
           : undefined,

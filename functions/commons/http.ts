@@ -9,12 +9,17 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type * as z from 'zod/mini';
 import { ROUTES, type RouteId } from '../routes.ts';
 import { type Caller, type ConsumerBinding, parseConsumers, resolveCaller } from './caller.ts';
+import { correlation } from './correlation.ts';
 import { env } from './env.ts';
 import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
+import { CORRELATION_ID_HEADER, REPLAY_HEADER } from './headers.ts';
 import type { IdempotencyScope } from './idempotency.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 import { IdempotencyKeySchema } from './schemas.ts';
+
+/** Response headers a browser client may read. */
+export const EXPOSED_HEADERS = [CORRELATION_ID_HEADER, REPLAY_HEADER, 'location', 'retry-after'];
 
 export type HttpResult = APIGatewayProxyResult;
 
@@ -157,24 +162,61 @@ const validation = <B, Q, P>(
       idempotencyKey = `${consumer ?? 'anonymous'}:${key}`;
     }
     if (consumer) logger.appendKeys({ consumer });
-    if (caller) logger.appendKeys({ caller: caller.consumer });
+    if (caller) {
+      logger.appendKeys({ caller: caller.consumer });
+      tracer.putAnnotation(TRACE_ANNOTATIONS.consumer, caller.consumer);
+    }
     event.validated = { body, query, path, consumer, caller, idempotencyKey };
   },
 });
 
+/** Annotations on every API request's trace, searchable in X-Ray (`annotation.route = "getOrder"`). */
+export const TRACE_ANNOTATIONS = {
+  route: 'route',
+  /** `success` (2xx, 3xx), `client_error` (4xx) or `server_error` (5xx). */
+  outcome: 'outcome',
+  /** The consumer's stage-config name once its token and API key are checked, else `none`. */
+  consumer: 'consumer',
+} as const;
+
+export type RequestOutcome = 'success' | 'client_error' | 'server_error';
+
+/** The outcome annotation of a response status. */
+export const outcomeOf = (statusCode: number): RequestOutcome =>
+  statusCode >= 500 ? 'server_error' : statusCode >= 400 ? 'client_error' : 'success';
+
+const annotateOutcome = (response: HttpResult | null | undefined): void => {
+  // No response here means the error escapes every mapper: Lambda reports it, API Gateway 502s.
+  tracer.putAnnotation(TRACE_ANNOTATIONS.outcome, outcomeOf(response?.statusCode ?? 500));
+};
+
 /**
- * Labels each invocation's metrics and logs with its route, and its logs with the API request id. Per invocation rather than as a
- * default dimension, because the local runtime serves every route from one process, where the
- * Powertools singletons are shared.
+ * Labels each invocation: its metrics with the route; its logs with the route and the correlation
+ * id (the caller's valid `x-correlation-id`, else the API request id), which every response
+ * returns; its trace with route, consumer and outcome. Per invocation rather than as defaults,
+ * because the local runtime serves every route from one process, where the Powertools singletons
+ * are shared.
  */
-const routeLabels = (routeId: RouteId): MiddlewareObj<APIGatewayProxyEvent> => ({
-  before: (request) => {
-    metrics.addDimension('route', routeId);
-    logger.appendKeys({ route: routeId });
-    // Read directly rather than through a JMESPath correlationIdPath: one property, no parser.
-    logger.setCorrelationId(request.event.requestContext?.requestId);
-  },
-});
+const routeLabels = (routeId: RouteId): MiddlewareObj<APIGatewayProxyEvent, HttpResult> => {
+  const correlationIds = correlation((id) => logger.setCorrelationId(id));
+  return {
+    before: (request) => {
+      metrics.addDimension('route', routeId);
+      logger.appendKeys({ route: routeId });
+      tracer.putAnnotation(TRACE_ANNOTATIONS.route, routeId);
+      tracer.putAnnotation(TRACE_ANNOTATIONS.consumer, 'none');
+      return correlationIds.before?.(request);
+    },
+    after: (request) => {
+      annotateOutcome(request.response);
+      return correlationIds.after?.(request);
+    },
+    onError: (request) => {
+      annotateOutcome(request.response);
+      return correlationIds.onError?.(request);
+    },
+  };
+};
 
 /**
  * The single place errors become responses: HttpErrors keep their status and public message;
@@ -210,7 +252,9 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(routeLabels(options.routeId));
-  if (origins.length > 0) chain.use(httpCors({ origins }));
+  // Browsers only let a page read response headers CORS exposes.
+  if (origins.length > 0)
+    chain.use(httpCors({ origins, exposeHeaders: EXPOSED_HEADERS.join(', ') }));
   chain.use(errorMapper()).use(httpHeaderNormalizer());
   const faults = options.faults ?? ssmFaultSource();
   if (faults) chain.use(faultInjection(options.routeId, faults));

@@ -192,13 +192,21 @@ export class OrdersRepository {
   }
 }
 
-/** The public representation of a stored order (drops storage-only attributes). */
-export const toOrder = ({
-  expiresAt: _expiresAt,
-  owner: _owner,
-  ownerCustomer: _ownerCustomer,
-  lastEvent: _lastEvent,
-  correlationId: _correlationId,
-  traceHeader: _traceHeader,
-  ...order
-}: OrderRecord): Order => order;
+/**
+ * The public representation of a stored order as `viewer` (a consumer name) may see it: without
+ * storage-only attributes, and with the delivery contact only when the viewer created the order
+ * (a holder of orders.read.all reads other consumers' orders without their customers' contacts).
+ */
+export const toOrder = (
+  {
+    expiresAt: _expiresAt,
+    owner,
+    ownerCustomer: _ownerCustomer,
+    lastEvent: _lastEvent,
+    correlationId: _correlationId,
+    traceHeader: _traceHeader,
+    contact,
+    ...order
+  }: OrderRecord,
+  viewer: string,
+): Order => (contact !== undefined && owner === viewer ? { ...order, contact } : order);

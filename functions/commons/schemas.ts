@@ -93,6 +93,80 @@ const uniqueSkus = z.superRefine((items: readonly { sku: string }[], ctx) => {
   });
 });
 
+/** ISO 3166-1 alpha-2 country codes that are officially assigned. */
+export const COUNTRY_CODES = (
+  'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS ' +
+  'BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE ' +
+  'EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM ' +
+  'HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC ' +
+  'LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA ' +
+  'NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW ' +
+  'SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO ' +
+  'TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
+).split(' ') as [string, ...string[]];
+
+/**
+ * No control or format characters (C0, DEL, C1, soft hyphen, zero-width, bidi controls, BOM).
+ * Explicit ranges rather than `\p{Cc}`, so the OpenAPI pattern works in every regex dialect.
+ */
+const PRINTABLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are named in order to refuse them
+  /^[^\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]*$/;
+
+/** Text printed on a delivery label: not blank, no control or format characters. */
+const label = (min: number, max: number, description: string) =>
+  z
+    .string()
+    .check(
+      z.minLength(min),
+      z.maxLength(max),
+      z.regex(PRINTABLE, 'Must not contain control or format characters'),
+      z.regex(/\S/, 'Must not be blank'),
+      z.describe(description),
+    );
+
+/** Postal address of a delivery contact. */
+export const AddressSchema = described(
+  z.strictObject({
+    line1: label(1, 100, 'Street and number, 1–100 characters'),
+    line2: z.optional(label(1, 100, 'Flat, floor, building: optional, 1–100 characters')),
+    city: label(1, 60, 'City or town, 1–60 characters'),
+    postcode: text(
+      /^[A-Za-z0-9][A-Za-z0-9 -]{1,10}[A-Za-z0-9]$/,
+      'Must be 3–12 letters, digits, spaces or -',
+      'Postal code, 3–12 letters, digits, spaces or -',
+    ),
+    country: described(
+      z.enum(COUNTRY_CODES, {
+        error: 'Must be an ISO 3166-1 alpha-2 country code in capitals, such as GB or DE',
+      }),
+      'ISO 3166-1 alpha-2 country code, e.g. GB',
+    ),
+  }),
+  'Postal address for delivery',
+);
+
+/**
+ * Who receives the order, and where: personal data. Stored encrypted with the orders table,
+ * returned only to the consumer that created the order, never logged, traced or sent through the
+ * fulfilment queue (the worker reads it from the order).
+ */
+export const ContactSchema = described(
+  z.strictObject({
+    name: label(1, 100, 'Recipient name, 1–100 characters'),
+    email: z
+      .email('Must be an email address such as name@example.com')
+      .check(z.maxLength(254), z.describe('Email address (at most 254 characters)')),
+    phone: text(
+      /^\+[1-9][0-9]{6,14}$/,
+      'Must be an E.164 phone number: +, country code and number, no spaces (e.g. +442071838750)',
+      'Phone number in E.164 form, e.g. +442071838750',
+    ),
+    address: AddressSchema,
+  }),
+  'Delivery contact: returned only to the consumer that created the order',
+);
+
 export const CreateOrderRequestSchema = described(
   z.strictObject({
     customerId: CustomerIdSchema,
@@ -103,6 +177,7 @@ export const CreateOrderRequestSchema = described(
         .check(z.minLength(1), z.maxLength(MAX_LINE_ITEMS), uniqueSkus),
       `1–${MAX_LINE_ITEMS} line items, each SKU once; prices and totals are computed by the service from the catalog`,
     ),
+    contact: ContactSchema,
   }),
   'A new order',
 );
@@ -142,6 +217,7 @@ export const OrderSchema = described(
     failureReason: z.optional(
       described(z.string(), 'Why fulfilment failed (status FAILED), e.g. out of stock'),
     ),
+    contact: z.optional(ContactSchema),
   }),
   'An order',
 );
@@ -233,3 +309,4 @@ export type Order = z.infer<typeof OrderSchema>;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type Currency = (typeof CURRENCIES)[number];
 export type Health = z.infer<typeof HealthSchema>;
+export type Contact = z.infer<typeof ContactSchema>;

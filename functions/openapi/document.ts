@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
-import { REPLAY_HEADER } from '../commons/headers.ts';
+import { CORRELATION_ID_HEADER, REPLAY_HEADER } from '../commons/headers.ts';
 import {
   CancelOrderRequestSchema,
+  ContactSchema,
   CreateOrderRequestSchema,
   HealthSchema,
   IdempotencyKeySchema,
@@ -191,10 +192,12 @@ const REQUEST_COMPONENTS = {
   CreateOrderRequest: CreateOrderRequestSchema,
   CancelOrderRequest: CancelOrderRequestSchema,
   OrderLineRequest: OrderLineRequestSchema,
+  Contact: ContactSchema,
 } as const;
 const RESPONSE_COMPONENTS = {
   Order: OrderSchema,
   LineItem: LineItemSchema,
+  Contact: ContactSchema,
   OrderPage: OrderPageSchema,
   Problem: ProblemSchema,
   Health: HealthSchema,
@@ -262,8 +265,33 @@ const problemSchema = (codes: readonly string[]): JsonSchema => ({
   ],
 });
 
+/**
+ * The correlation id, as a request header: documented as free text because an invalid value is
+ * ignored rather than refused, so no value makes a request fail.
+ */
+const CORRELATION_ID_PARAMETER = {
+  name: 'X-Correlation-Id',
+  in: 'header',
+  required: false,
+  description:
+    'Optional id to follow this request through the service logs, the fulfilment queue and the worker. Used when it is 1–128 letters, digits, `.`, `_`, `:` or `-`; any other value is ignored (never an error) and the API request id is used instead. Returned as the `x-correlation-id` response header.',
+  schema: { type: 'string' },
+} as const;
+
+/** The correlation id on a response: every answer of the service's functions carries it. */
+const correlationResponseHeader = (required: boolean) => ({
+  [CORRELATION_ID_HEADER]: {
+    description: required
+      ? 'The correlation id of this request: the valid X-Correlation-Id sent, else the API request id'
+      : "The correlation id of this request, on every answer of the service's functions; API Gateway's own answers (missing or invalid credentials, throttling) carry x-amzn-requestid instead",
+    required,
+    schema: { type: 'string' },
+  },
+});
+
 const problemResponse = (status: number, codes: readonly string[]) => ({
   description: `${STATUS_DESCRIPTIONS[status] ?? 'Error'}. Codes: ${codes.join(', ')}`,
+  headers: correlationResponseHeader(false),
   content: jsonContent(problemSchema(codes)),
 });
 
@@ -284,24 +312,24 @@ const pathOperation = (route: RouteDefinition) => {
     ...parameters('path', operation.params),
     ...parameters('query', operation.query),
     ...headerParameters,
+    CORRELATION_ID_PARAMETER,
   ];
   const responses: Record<string, unknown> = {
     [success.status]: {
       description: success.description,
-      ...(success.headers
-        ? {
-            headers: Object.fromEntries(
-              Object.entries(success.headers).map(([name, header]) => [
-                name,
-                {
-                  description: header.description,
-                  required: header.required,
-                  schema: { type: 'string' },
-                },
-              ]),
-            ),
-          }
-        : {}),
+      headers: {
+        ...Object.fromEntries(
+          Object.entries(success.headers ?? {}).map(([name, header]) => [
+            name,
+            {
+              description: header.description,
+              required: header.required,
+              schema: { type: 'string' },
+            },
+          ]),
+        ),
+        ...correlationResponseHeader(true),
+      },
       content: jsonContent(schemaRef(success.schema, 'output')),
       ...(success.links
         ? {
@@ -318,6 +346,7 @@ const pathOperation = (route: RouteDefinition) => {
       alternative?.status === Number(status)
         ? {
             description: `${alternative.description}; or a problem (${codes.join(', ')})`,
+            headers: correlationResponseHeader(true),
             content: jsonContent({
               anyOf: [schemaRef(alternative.schema, 'output'), problemSchema(codes)],
             }),
@@ -327,6 +356,7 @@ const pathOperation = (route: RouteDefinition) => {
   if (alternative && responses[alternative.status] === undefined) {
     responses[alternative.status] = {
       description: alternative.description,
+      headers: correlationResponseHeader(true),
       content: jsonContent(schemaRef(alternative.schema, 'output')),
     };
   }

@@ -47,7 +47,7 @@ export const handler = httpRoute(
       case 'cancelled':
         logger.info('Order cancelled', { orderId: path.orderId });
         metrics.addMetric('OrdersCancelled', MetricUnit.Count, 1);
-        return json(200, toOrder(result.order));
+        return json(200, toOrder(result.order, consumer));
     }
   },
 );

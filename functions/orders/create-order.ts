@@ -35,7 +35,7 @@ const pricing = createPricingClient({
 });
 
 const created = (order: OrderRecord) =>
-  json(201, toOrder(order), { location: `/orders/${order.orderId}` });
+  json(201, toOrder(order, order.owner), { location: `/orders/${order.orderId}` });
 
 /**
  * POST /orders: prices the order from the catalog (one BatchGetItem; unknown SKUs are 422, a
@@ -98,6 +98,7 @@ export const handler = httpRoute(
       pricingSource: price.source,
       createdAt: now,
       updatedAt: now,
+      contact: body.contact,
       ...eventAttributes('OrderCreated'),
     } satisfies OrderRecord;
     await orders.create(order, idempotency?.commitWrite(order.orderId));

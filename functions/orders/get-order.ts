@@ -12,8 +12,9 @@ const orders = new OrdersRepository(documentClient, env.ordersTable());
 export const handler = httpRoute(
   { routeId: 'getOrder', path: OrderPathSchema },
   async ({ path, caller }) => {
-    const order = await orders.getFor(path.orderId, requireCaller(caller));
+    const reader = requireCaller(caller);
+    const order = await orders.getFor(path.orderId, reader);
     if (!order) throw httpErrors.orderNotFound(path.orderId);
-    return json(200, toOrder(order));
+    return json(200, toOrder(order, reader.consumer));
   },
 );

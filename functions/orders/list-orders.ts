@@ -31,7 +31,7 @@ export const handler = httpRoute(
       startKey,
     );
     return json(200, {
-      items: page.items.map(toOrder),
+      items: page.items.map((order) => toOrder(order, reader.consumer)),
       nextCursor: page.nextKey
         ? await cursors.encode(page.nextKey, reader, query.customerId)
         : null,

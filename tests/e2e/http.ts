@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, inject } from 'vitest';
 import type { ProblemBody as Problem } from '#commons/errors';
 import type { Order } from '#commons/schemas';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 
 // The API's own types: the e2e tests only read them, over HTTP.
 export type { Order, Problem };
@@ -107,6 +108,7 @@ export const orderRequest = (
   customerId,
   currency: 'EUR',
   items,
+  contact: TEST_CONTACT,
 });
 
 /** Orders a test created; cancelled in afterAll so a deployed stage keeps no live test orders. */

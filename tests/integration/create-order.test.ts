@@ -12,6 +12,7 @@ import { ENV } from '#commons/env-names';
 import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { asConsumer } from '#tests/fixtures/consumers';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import { handler as cancelOrder } from '../../functions/orders/cancel-order.ts';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 
@@ -32,6 +33,7 @@ const order = (customerId: string, quantity = 1) => ({
   customerId,
   currency: 'EUR',
   items: [{ sku: SKU, quantity, unitPriceCents: 1999 }],
+  contact: TEST_CONTACT,
 });
 
 const post = async (body: unknown, idempotencyKey?: string, consumer = 'storefront') => {
@@ -104,7 +106,11 @@ describe('POST /orders prices from the catalog table', () => {
   it('stores the catalog price, read back from the table', async () => {
     const customerId = `it-${randomUUID().slice(0, 8)}`;
 
-    const result = await post({ customerId, currency: 'USD', items: [{ sku: SKU, quantity: 3 }] });
+    const result = await post({
+      ...order(customerId),
+      currency: 'USD',
+      items: [{ sku: SKU, quantity: 3 }],
+    });
 
     expect(result.statusCode, result.body).toBe(201);
     expect(bodyOf(result)).toMatchObject({
@@ -117,11 +123,11 @@ describe('POST /orders prices from the catalog table', () => {
     const customerId = `it-${randomUUID().slice(0, 8)}`;
 
     const changed = await post({
-      customerId,
+      ...order(customerId),
       items: [{ sku: SKU, quantity: 1, unitPriceCents: 1 }],
     });
     const unknown = await post({
-      customerId,
+      ...order(customerId),
       items: [
         { sku: RETIRED_SKU, quantity: 1 },
         { sku: `${SKU}-NONE`, quantity: 1 },
@@ -162,7 +168,11 @@ describe('POST /orders with an Idempotency-Key', () => {
 
     const first = await post(JSON.stringify(body), key);
     const reordered = await post(
-      JSON.stringify({ items: body.items, currency: body.currency, customerId }, null, 2),
+      JSON.stringify(
+        { contact: body.contact, items: body.items, currency: body.currency, customerId },
+        null,
+        2,
+      ),
       key,
     );
 

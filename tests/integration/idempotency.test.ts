@@ -17,6 +17,7 @@ import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { useTestSku } from '#tests/fixtures/catalog';
 import { asConsumer } from '#tests/fixtures/consumers';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 
 /**
@@ -35,6 +36,7 @@ const order = (customerId: string) => ({
   customerId,
   currency: 'EUR',
   items: [{ sku, quantity: 2, unitPriceCents: eurCents }],
+  contact: TEST_CONTACT,
 });
 
 const post = async (

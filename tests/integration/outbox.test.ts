@@ -17,6 +17,7 @@ import { logger } from '#powertools';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { useTestSku } from '#tests/fixtures/catalog';
 import { asConsumer } from '#tests/fixtures/consumers';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import { handler as cancelOrder } from '../../functions/orders/cancel-order.ts';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 
@@ -87,6 +88,7 @@ const create = async (customerId: string) => {
         customerId,
         currency: 'EUR',
         items: [{ sku, quantity: 1 }],
+        contact: TEST_CONTACT,
       },
       ...asConsumer('storefront'),
     }),

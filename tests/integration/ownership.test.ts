@@ -8,6 +8,7 @@ import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { useTestSku } from '#tests/fixtures/catalog';
 import { asConsumer } from '#tests/fixtures/consumers';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import { handler as cancelOrder } from '../../functions/orders/cancel-order.ts';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 import { handler as getOrder } from '../../functions/orders/get-order.ts';
@@ -28,7 +29,7 @@ const create = async (consumer: string, customerId: string) => {
     apiEvent({
       method: 'POST',
       path: '/orders',
-      body: { customerId, items: [{ sku, quantity: 1 }] },
+      body: { customerId, items: [{ sku, quantity: 1 }], contact: TEST_CONTACT },
       ...asConsumer(consumer),
     }),
     createLambdaContext('createOrder'),

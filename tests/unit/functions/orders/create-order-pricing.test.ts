@@ -14,6 +14,7 @@ import {
 import { createLambdaContext } from '#local/lambda-context';
 import { logger, metrics } from '#powertools';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import { handler } from '../../../../functions/orders/create-order.ts';
 
 /**
@@ -32,6 +33,7 @@ const order = {
     { sku: 'BOOK-1', quantity: 2 },
     { sku: 'PEN-9', quantity: 1 },
   ],
+  contact: TEST_CONTACT,
 };
 const create = (body: unknown = order) =>
   handler(apiEvent({ method: 'POST', path: '/orders', body }), context);

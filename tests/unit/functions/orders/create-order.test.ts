@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import { handler } from '../../../../functions/orders/create-order.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -34,6 +35,7 @@ const validOrder = {
     { sku: 'BOOK-1', quantity: 2 },
     { sku: 'PEN-9', quantity: 1 },
   ],
+  contact: TEST_CONTACT,
 };
 
 const create = (body: unknown, headers: Record<string, string> = {}) =>
@@ -91,6 +93,70 @@ describe('POST /orders', () => {
         ],
       }),
     });
+  });
+
+  it('stores the delivery contact with the order and returns it to its creator', async () => {
+    const result = await create(validOrder);
+
+    expect(result.statusCode).toBe(201);
+    expect(bodyOf(result).contact).toEqual(TEST_CONTACT);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ contact: TEST_CONTACT }),
+    });
+  });
+
+  it.each([
+    ['no contact', { contact: undefined }, 'body.contact'],
+    ['a bad email', { contact: { ...TEST_CONTACT, email: 'not-an-email' } }, 'body.contact.email'],
+    [
+      'a phone not in E.164',
+      { contact: { ...TEST_CONTACT, phone: '07700 900123' } },
+      'body.contact.phone',
+    ],
+    ['a blank name', { contact: { ...TEST_CONTACT, name: '   ' } }, 'body.contact.name'],
+    [
+      'a name of 101 characters',
+      { contact: { ...TEST_CONTACT, name: 'a'.repeat(101) } },
+      'body.contact.name',
+    ],
+    [
+      'a newline in the name',
+      { contact: { ...TEST_CONTACT, name: 'Ada\nTest' } },
+      'body.contact.name',
+    ],
+    [
+      'an unknown contact field',
+      { contact: { ...TEST_CONTACT, fax: '+441234567' } },
+      'body.contact',
+    ],
+    [
+      'a lower-case country',
+      { contact: { ...TEST_CONTACT, address: { ...TEST_CONTACT.address, country: 'gb' } } },
+      'body.contact.address.country',
+    ],
+    [
+      'an unassigned country code',
+      { contact: { ...TEST_CONTACT, address: { ...TEST_CONTACT.address, country: 'XX' } } },
+      'body.contact.address.country',
+    ],
+    [
+      'no city',
+      { contact: { ...TEST_CONTACT, address: { ...TEST_CONTACT.address, city: undefined } } },
+      'body.contact.address.city',
+    ],
+    [
+      'a postcode with symbols',
+      { contact: { ...TEST_CONTACT, address: { ...TEST_CONTACT.address, postcode: 'AB<1>' } } },
+      'body.contact.address.postcode',
+    ],
+  ])('answers 400 for %s, storing nothing', async (_label, change, path) => {
+    const result = await create({ ...validOrder, ...change });
+
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<{ error: { details: { path: string }[] } }>(result).error.details).toContainEqual(
+      expect.objectContaining({ path }),
+    );
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('reads the whole basket from the catalog in exactly one BatchGetItem', async () => {
@@ -183,7 +249,7 @@ describe('POST /orders', () => {
 
   it('answers 422 UNKNOWN_SKU listing every SKU that is unknown, inactive or not sold in the currency', async () => {
     const result = await create({
-      customerId: 'cust-42',
+      ...validOrder,
       currency: 'USD',
       items: [
         { sku: 'BOOK-1', quantity: 1 },

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLambdaContext } from '#local/lambda-context';
 import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import { handler as getOrder } from '../../../../functions/orders/get-order.ts';
 import { handler as listOrders } from '../../../../functions/orders/list-orders.ts';
 
@@ -34,6 +35,49 @@ beforeEach(() => {
 afterEach(() => {
   ddb.reset();
   secrets.reset();
+});
+
+describe('the delivery contact', () => {
+  const withContact = { ...stored, contact: TEST_CONTACT };
+  const get = (as: { consumer?: string; scope?: string } = {}) =>
+    getOrder(
+      apiEvent({ path: `/orders/${orderId}`, pathParameters: { orderId }, ...as }),
+      createLambdaContext('getOrder'),
+    );
+  const list = (as: { consumer?: string; scope?: string } = {}) =>
+    listOrders(
+      apiEvent({ path: '/orders', query: { customerId: 'cust-1' }, ...as }),
+      createLambdaContext('listOrders'),
+    );
+
+  it('is returned to the consumer that created the order, on get and list', async () => {
+    ddb.on(GetCommand).resolves({ Item: withContact });
+    ddb.on(QueryCommand).resolves({ Items: [withContact] });
+
+    const one = bodyOf(await get());
+    const page = bodyOf<{ items: Record<string, unknown>[] }>(await list());
+
+    expect(one.contact).toEqual(TEST_CONTACT);
+    expect(page.items[0]?.contact).toEqual(TEST_CONTACT);
+  });
+
+  it("is left out for a reader of every consumer's orders, on get and list", async () => {
+    ddb.on(GetCommand).resolves({ Item: withContact });
+    ddb.on(QueryCommand).resolves({ Items: [withContact] });
+    const reporting = { consumer: 'reporting-consumer', scope: READ_ALL };
+
+    const one = await get(reporting);
+    const page = await list(reporting);
+
+    expect(one.statusCode).toBe(200);
+    expect(page.statusCode).toBe(200);
+    expect(bodyOf(one)).not.toHaveProperty('contact');
+    expect(bodyOf<{ items: Record<string, unknown>[] }>(page).items[0]).not.toHaveProperty(
+      'contact',
+    );
+    expect(one.body).not.toContain(TEST_CONTACT.email);
+    expect(page.body).not.toContain(TEST_CONTACT.email);
+  });
 });
 
 describe('GET /orders/{orderId}', () => {
