@@ -1,7 +1,8 @@
-import { Annotations, Tags } from 'aws-cdk-lib';
+import { Annotations, Aspects, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { describePlaceholder, findPlaceholders } from '#config/placeholders';
 import type { StageConfig } from '#config/stages';
+import { ExplicitLogGroups } from './constructs/log-groups.ts';
 import { AlertingStack } from './stacks/alerting-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import {
@@ -104,6 +105,7 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   ]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
+    Aspects.of(stack).add(new ExplicitLogGroups(config));
   }
   // Stand-in values synthesize (offline synth of every stage must work) but must not deploy:
   // warn here, and `npm run preflight` fails on the same list.

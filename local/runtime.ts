@@ -71,6 +71,12 @@ export interface LocalRuntimeOptions {
    * so only warnings and errors show by default. @default process.env.LOG_LEVEL ?? 'WARN'
    */
   readonly handlerLogLevel?: string;
+  /**
+   * Share of requests (and worker messages) logged at DEBUG whatever the level: the stage's
+   * sampling is left out locally, where the console shows every line.
+   * @default process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? '0'
+   */
+  readonly handlerLogSampleRate?: string;
   /** Where the one-line-per-request log goes. @default console.log */
   readonly log?: (line: string) => void;
   /**
@@ -140,7 +146,12 @@ interface LoadedRoute {
 }
 
 /** Variables of the template that make no sense in-process or that the runtime chooses itself. */
-const LOCALLY_OVERRIDDEN = new Set(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'PRICING_URL']);
+const LOCALLY_OVERRIDDEN = new Set([
+  'NODE_OPTIONS',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_LOGGER_SAMPLE_RATE',
+  'PRICING_URL',
+]);
 
 let active = false;
 
@@ -269,6 +280,8 @@ export const startLocalRuntime = async (
     const functionEnv = Object.fromEntries(
       Object.entries(provisioned.functionEnv).filter(([name]) => !LOCALLY_OVERRIDDEN.has(name)),
     );
+    const handlerLogSampleRate =
+      options.handlerLogSampleRate ?? process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? '0';
     const restoreEnv = setEnv({
       ...functionEnv,
       AWS_ENDPOINT_URL: emulatorEndpoint,
@@ -278,6 +291,7 @@ export const startLocalRuntime = async (
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       PRICING_URL: pricing.url,
       POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? process.env.LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_LOGGER_SAMPLE_RATE: handlerLogSampleRate,
       // No X-Ray daemon locally.
       POWERTOOLS_TRACE_ENABLED: 'false',
       // Metrics on, as deployed, whatever the embedding process set: the runtime captures them.
@@ -609,6 +623,7 @@ export const startLocalRuntime = async (
         region: provisioned.region,
         warehouseUrl: warehouse.url,
         logLevel: handlerLogLevel,
+        logSampleRate: handlerLogSampleRate,
         log,
       });
       // Stopped before the emulator and the stubs: it drains against them.

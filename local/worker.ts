@@ -86,6 +86,8 @@ export interface LocalWorkerOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** Powertools log level of the worker. @default 'WARN' */
   readonly logLevel?: string;
+  /** Share of messages logged at DEBUG whatever the level. @default '0' */
+  readonly logSampleRate?: string;
   /** Where the worker's log lines go. @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -132,6 +134,7 @@ export const startLocalWorker = async (options: LocalWorkerOptions): Promise<Loc
       // No X-Ray collector locally.
       [WORKER_ENV.tracing]: 'false',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_LOGGER_SAMPLE_RATE: options.logSampleRate ?? '0',
       POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_ENDPOINT_URL: options.endpoint,
       AWS_REGION: options.region,

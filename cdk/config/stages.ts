@@ -240,6 +240,13 @@ export interface StageConfig {
    * @default 'INFO'
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Share of invocations (0–1) of every function and worker task whose logs switch to DEBUG
+   * whatever `logLevel` says (`POWERTOOLS_LOGGER_SAMPLE_RATE`): debug detail from a sample of
+   * live traffic without paying for all of it.
+   * @default 0
+   */
+  readonly logSampleRate?: number;
   /** Backups, restore testing and recovery targets. */
   readonly dr: DrConfig;
 }
@@ -344,6 +351,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       warehouse: { url: 'https://warehouse.dev.example.internal', timeoutMs: 2000, maxRetries: 2 },
     },
     logLevel: 'DEBUG',
+    logSampleRate: 1,
     dr: {
       dataStores: {
         orders: ordersTargets(15, 24, 120),
@@ -366,6 +374,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     env: { account: '222222222222', region: 'eu-west-1' },
     retainData: false,
     logRetentionDays: 30,
+    logLevel: 'INFO',
+    logSampleRate: 0.1,
     lambda: {
       memoryMb: 1024,
       timeoutSeconds: 10,
@@ -441,6 +451,8 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     env: { account: '333333333333', region: 'eu-west-1' },
     retainData: true,
     logRetentionDays: 365,
+    logLevel: 'INFO',
+    logSampleRate: 0.01,
     lambda: {
       memoryMb: 1024,
       timeoutSeconds: 10,

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { StageConfig } from '#config/stages';
 import { nodejsBundling } from './bundling.ts';
+import { loggingEnvironment } from './logging.ts';
 import { acknowledgeNag } from './nag.ts';
 import { REPO_ROOT } from './orders-function.ts';
 
@@ -56,7 +57,7 @@ export class OpsFunction extends NodejsFunction {
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'orders-ops',
-        POWERTOOLS_LOG_LEVEL: config.logLevel ?? 'INFO',
+        ...loggingEnvironment(config),
         NODE_OPTIONS: '--enable-source-maps',
         [ENV.stage]: config.stage,
       },

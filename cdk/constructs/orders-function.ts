@@ -15,6 +15,7 @@ import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { FUNCTION_METADATA, type OrdersTableAction, type RouteId } from '#routes';
 import { nodejsBundling } from './bundling.ts';
+import { loggingEnvironment } from './logging.ts';
 import { acknowledgeNag } from './nag.ts';
 
 /** Repository root: route entries and the lock file are relative to it. */
@@ -119,7 +120,7 @@ export class OrdersFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: config.logLevel ?? 'INFO',
+        ...loggingEnvironment(config),
         NODE_OPTIONS: '--enable-source-maps',
         [ENV.stage]: config.stage,
         ...props.environment,

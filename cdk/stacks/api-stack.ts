@@ -259,6 +259,14 @@ export class ApiStack extends Stack {
             }
           : undefined,
     });
+    // API Gateway writes execution logs to a group of this name, and creates it without retention
+    // unless it exists: made here, with the stage's retention, before the stage logs anything.
+    const executionLogs = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${config.stage}`,
+      retention: config.logRetentionDays,
+      removalPolicy,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
       acknowledgeNag(

@@ -34,6 +34,7 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
 import { WORKER_ENV } from '../../containers/worker/src/env.ts';
+import { loggingEnvironment } from '../constructs/logging.ts';
 import { acknowledgeNag, nagPartition } from '../constructs/nag.ts';
 import { dataParameterNames } from './data-stack.ts';
 import { ECR_PUBLIC_CACHE_PREFIX } from './registry-stack.ts';
@@ -275,7 +276,7 @@ export class WorkerStack extends Stack {
       environment: {
         POWERTOOLS_SERVICE_NAME: WORKER_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: 'Orders',
-        POWERTOOLS_LOG_LEVEL: config.logLevel ?? 'INFO',
+        ...loggingEnvironment(config),
         [WORKER_ENV.stage]: config.stage,
         [WORKER_ENV.ordersTable]: data.ordersTable.tableName,
         [WORKER_ENV.queueUrl]: data.fulfilmentQueue.queueUrl,
