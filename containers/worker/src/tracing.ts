@@ -3,6 +3,26 @@ import type { OrderEvent } from '#commons/events';
 import { serviceName } from '#powertools';
 import type { MessageScope } from './consumer.ts';
 
+/** Annotations on each message's segment, searchable in X-Ray (`annotation.task = "fulfil"`). */
+export const WORKER_ANNOTATIONS = {
+  orderId: 'orderId',
+  /** What the message asks of the worker: `fulfil` (OrderCreated) or `release` (OrderCancelled). */
+  task: 'task',
+  /** `done`, `retry`, `reject` (see `fulfil.ts`), or `error` when the handling threw. */
+  outcome: 'outcome',
+} as const;
+
+const TASKS: Record<OrderEvent['type'], string> = {
+  OrderCreated: 'fulfil',
+  OrderCancelled: 'release',
+};
+
+/** The `kind` of a fulfilment outcome; `unknown` for anything else the work returns. */
+const outcomeOf = (result: unknown): string => {
+  const kind = (result as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' ? kind : 'unknown';
+};
+
 /**
  * X-Ray outside Lambda. The Powertools Tracer only traces inside Lambda (it relies on the
  * function's facade segment), so the worker opens one segment per message itself, continuing
@@ -16,12 +36,19 @@ export const createTraceScope = (enabled: boolean): MessageScope | undefined => 
   return (event: OrderEvent | undefined, work) => {
     const header = event?.traceHeader ? parseTraceHeader(event.traceHeader) : {};
     const segment = new AWSXRay.Segment(`${serviceName}-fulfilment`, header.root, header.parent);
-    if (event) segment.addAnnotation('orderId', event.orderId);
+    // Annotations only: the order id is a random id; contact data never reaches the segment.
+    if (event) {
+      segment.addAnnotation(WORKER_ANNOTATIONS.orderId, event.orderId);
+      segment.addAnnotation(WORKER_ANNOTATIONS.task, TASKS[event.type]);
+    }
     return AWSXRay.getNamespace().runPromise(async () => {
       AWSXRay.setSegment(segment);
       try {
-        return await work();
+        const result = await work();
+        segment.addAnnotation(WORKER_ANNOTATIONS.outcome, outcomeOf(result));
+        return result;
       } catch (error) {
+        segment.addAnnotation(WORKER_ANNOTATIONS.outcome, 'error');
         segment.addError(error as Error);
         throw error;
       } finally {

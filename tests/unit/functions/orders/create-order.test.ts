@@ -159,6 +159,16 @@ describe('POST /orders', () => {
     expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
+  it("stores the caller's correlation id on the order for the outbox, and returns it", async () => {
+    const result = await create(validOrder, { 'X-Correlation-Id': 'checkout-7f3a' });
+
+    expect(result.headers?.['x-correlation-id']).toBe('checkout-7f3a');
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ correlationId: 'checkout-7f3a' }),
+    });
+    expect(bodyOf(result)).not.toHaveProperty('correlationId');
+  });
+
   it('reads the whole basket from the catalog in exactly one BatchGetItem', async () => {
     await create(validOrder);
 
