@@ -79,7 +79,7 @@ describe.each(STAGE_NAMES)('logging of every resource, stage %s', (stage) => {
 
   it("sets the stage's log level and debug sampling rate on the worker, and sends every container's logs to a log group", () => {
     const containers = ofType(resources, 'AWS::ECS::TaskDefinition').flatMap(({ resource }) =>
-      (resource.Properties?.ContainerDefinitions as Array<Record<string, unknown>>).map(
+      ((resource.Properties?.ContainerDefinitions ?? []) as Array<Record<string, unknown>>).map(
         (container) => container,
       ),
     );
@@ -92,7 +92,7 @@ describe.each(STAGE_NAMES)('logging of every resource, stage %s', (stage) => {
     }
     const worker = containers.find((container) => container.Name === 'worker');
     const environment = Object.fromEntries(
-      (worker?.Environment as Array<{ Name: string; Value: unknown }>).map((entry) => [
+      ((worker?.Environment ?? []) as Array<{ Name: string; Value: unknown }>).map((entry) => [
         entry.Name,
         entry.Value,
       ]),
