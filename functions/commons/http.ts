@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -12,7 +11,9 @@ import { type Caller, type ConsumerBinding, parseConsumers, resolveCaller } from
 import { env } from './env.ts';
 import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
+import { fingerprintFields } from './fingerprint.ts';
 import type { IdempotencyScope } from './idempotency.ts';
+import { emitErrorMetrics } from './metrics.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 import { IdempotencyKeySchema } from './schemas.ts';
 
@@ -184,12 +185,16 @@ const errorMapper = (): MiddlewareObj<unknown, HttpResult> => ({
   onError: (request) => {
     const { statusCode, body, headers } = toProblem(request.error);
     if (statusCode >= 500) {
-      logger.error('Request failed', { statusCode, code: body.error.code, error: request.error });
-      metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
+      logger.error('Request failed', {
+        statusCode,
+        code: body.error.code,
+        error: request.error,
+        ...fingerprintFields(request.error),
+      });
     } else {
       logger.info('Request rejected', { statusCode, code: body.error.code });
-      metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
     }
+    emitErrorMetrics(statusCode, body.error.code);
     // Set, not returned: the Powertools onError hooks still run (flush metrics, close segment).
     request.response = json(statusCode, body, headers);
   },
