@@ -7,6 +7,6 @@ export const DASHBOARDS: readonly DashboardDefinition[] = [SERVICE_OVERVIEW, BUS
 
 export { AWS_METRICS, isAwsMetric } from './aws-metrics.ts';
 export { BUSINESS as BUSINESS_DASHBOARD } from './business.ts';
-export { SERVICE_OVERVIEW } from './service-overview.ts';
 export { SAVED_QUERIES } from './queries.ts';
+export { SERVICE_OVERVIEW } from './service-overview.ts';
 export type * from './types.ts';
