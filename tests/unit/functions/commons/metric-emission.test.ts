@@ -30,6 +30,7 @@ import { startWorker } from '../../../../containers/worker/src/worker.ts';
 import { handler as cancelOrder } from '../../../../functions/orders/cancel-order.ts';
 import { handler as createOrder } from '../../../../functions/orders/create-order.ts';
 import { handler as getOrder } from '../../../../functions/orders/get-order.ts';
+import { orderRequest } from '../../../e2e/http.ts';
 
 /**
  * Every metric of the catalogue is emitted by some code path: the real handlers, middleware and
@@ -87,14 +88,10 @@ const catalog = [
   { sku: 'BOOK-1', active: true, prices: { EUR: 1250 } },
   { sku: 'PEN-9', active: true, prices: { EUR: 300 } },
 ];
-const orderBody = {
-  customerId: 'cust-7',
-  currency: 'EUR',
-  items: [
-    { sku: 'BOOK-1', quantity: 2 },
-    { sku: 'PEN-9', quantity: 1 },
-  ],
-};
+const orderBody = orderRequest('cust-7', [
+  { sku: 'BOOK-1', quantity: 2 },
+  { sku: 'PEN-9', quantity: 1 },
+]);
 const create = (headers: Record<string, string> = {}, body: unknown = orderBody) =>
   createOrder(
     apiEvent({ method: 'POST', path: '/orders', body, headers }),
