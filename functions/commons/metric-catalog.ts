@@ -107,7 +107,7 @@ export const METRICS = {
   ),
   FaultsInjected: route(
     'Count',
-    'A latency or error fault was injected by the fault-injection parameter',
+    'A latency or error fault was injected for a drill (the stage must allow it)',
     'every route (fault injection)',
   ),
   IdempotencySaveFailed: route(

@@ -65,4 +65,10 @@ describe('metric names', () => {
     expect(names.length).toBeGreaterThan(15);
     expect(names.filter((name) => !Object.hasOwn(METRICS, name))).toEqual([]);
   });
+
+  it('are each documented in docs/observability.md', () => {
+    const doc = readFileSync(join(ROOT, 'docs/observability.md'), 'utf8');
+
+    expect(Object.keys(METRICS).filter((name) => !doc.includes(`| \`${name}\` |`))).toEqual([]);
+  });
 });
