@@ -85,7 +85,10 @@ afterAll(async () => {
 });
 
 describe.runIf(provisionedLocally)('trace continuity, API to worker', () => {
-  it("puts the worker's segment for an order under the trace its API request started", async () => {
+  // Its own waits (fulfilment, then the segment) may take up to 45 s on a busy machine.
+  it("puts the worker's segment for an order under the trace its API request started", {
+    timeout: 60_000,
+  }, async () => {
     // Prepare: the header Lambda would give this invocation.
     const header = traceHeaderFor(undefined);
     const [, root, parent] = /^Root=([^;]+);Parent=([^;]+);/.exec(header) ?? [];
