@@ -6,5 +6,7 @@ import type { DashboardDefinition } from './types.ts';
 export const DASHBOARDS: readonly DashboardDefinition[] = [SERVICE_OVERVIEW, BUSINESS];
 
 export { AWS_METRICS, isAwsMetric } from './aws-metrics.ts';
+export { BUSINESS as BUSINESS_DASHBOARD } from './business.ts';
 export { SAVED_QUERIES } from './queries.ts';
+export { SERVICE_OVERVIEW } from './service-overview.ts';
 export type * from './types.ts';

@@ -3,8 +3,11 @@
  * declared once: the stacks create them and the dashboards' log widgets run them.
  *
  * Every log line is Powertools JSON, so fields are addressed by name: `level`, `message`,
- * `correlation_id`, `route`, `cold_start`, and on errors `error.name`, `error.message` and
- * `errorFingerprint` (see `functions/commons/fingerprint.ts`).
+ * `service`, `correlation_id`, `route` (functions), `orderId` and `eventType` (worker), and on
+ * errors `error.name`, `error.message` and `errorFingerprint` (see
+ * `functions/commons/fingerprint.ts`). API Gateway's access log lines carry `requestId`, which is
+ * the correlation id of a request that did not send one. A test runs the handlers and the worker
+ * and checks that every field a query names is one their log lines really carry.
  */
 
 /** Which log groups a query runs over. */
@@ -31,9 +34,9 @@ export const SAVED_QUERIES: readonly SavedQuery[] = [
     purpose:
       'Errors grouped by fingerprint (normalised message plus top stack frame), most frequent first, with one example each.',
     query: [
-      'fields @timestamp, errorFingerprint, error.name, error.message, route, task',
+      'fields @timestamp, errorFingerprint, error.name, error.message, service, route',
       '| filter level = "ERROR" and ispresent(errorFingerprint)',
-      '| stats count(*) as errors, latest(error.message) as example, latest(@timestamp) as last by errorFingerprint, error.name',
+      '| stats count(*) as errors, latest(error.message) as example, latest(errorSignature) as signature, latest(@timestamp) as last by errorFingerprint, service',
       '| sort errors desc',
       '| limit 20',
     ].join('\n'),
@@ -67,8 +70,8 @@ export const SAVED_QUERIES: readonly SavedQuery[] = [
     sources: ['functions', 'worker', 'apiAccess'],
     purpose: `Every line about one request, API to worker, oldest first: replace ${CORRELATION_PLACEHOLDER} with the x-correlation-id the API returned.`,
     query: [
-      'fields @timestamp, @log, level, message, route, task, orderId, status',
-      `| filter correlation_id = "${CORRELATION_PLACEHOLDER}" or correlationId = "${CORRELATION_PLACEHOLDER}"`,
+      'fields @timestamp, @log, service, level, message, route, eventType, orderId, status',
+      `| filter correlation_id = "${CORRELATION_PLACEHOLDER}" or requestId = "${CORRELATION_PLACEHOLDER}"`,
       '| sort @timestamp asc',
       '| limit 200',
     ].join('\n'),

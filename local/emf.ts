@@ -34,7 +34,8 @@ const METRICS_DIAGNOSTICS = [
   /^Dimension ".*" has already been added/,
 ];
 
-const asEmf = (line: string): EmfRecord | undefined => {
+/** The EMF document a line holds, if it is one. */
+export const asEmf = (line: string): EmfRecord | undefined => {
   if (!line.startsWith('{') || !line.includes('"CloudWatchMetrics"')) return undefined;
   try {
     const parsed = JSON.parse(line) as Partial<EmfRecord>;

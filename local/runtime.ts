@@ -44,6 +44,7 @@ import {
 import { type ApiRoute, type StackTemplate, TemplateResolver } from './template.ts';
 import { startWarehouseStub, type WarehouseStub } from './warehouse-stub.ts';
 import { startLocalWorker } from './worker.ts';
+import { startXRayDaemon, traceHeaderFor, withTraceHeader } from './xray.ts';
 
 /** API Gateway's payload limit; handlers enforce their own, smaller one. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -523,8 +524,12 @@ export const startLocalRuntime = async (
         getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - startedAt)),
       });
       let result: APIGatewayProxyResult | 'timeout';
+      const traceHeader = traceHeaderFor(header(request.headers, 'x-amzn-trace-id'));
       try {
-        result = await withTimeout(handler(event, context), timeoutMs);
+        result = await withTimeout(
+          withTraceHeader(traceHeader, () => handler(event, context)),
+          timeoutMs,
+        );
         trace.durationMs = Date.now() - startedAt;
       } catch (error) {
         trace.durationMs = Date.now() - startedAt;
@@ -547,7 +552,10 @@ export const startLocalRuntime = async (
         console.error(`[${requestId}] ${fn.routeId} returned a malformed proxy response`);
         return sendGateway({ status: 502, message: 'Malformed Lambda proxy response' });
       }
-      const headers: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
+      const headers: Record<string, string | string[]> = {
+        'x-amzn-requestid': requestId,
+        'x-amzn-trace-id': traceHeader,
+      };
       for (const [name, value] of Object.entries(result.headers ?? {}))
         headers[name.toLowerCase()] = String(value);
       for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
@@ -617,7 +625,14 @@ export const startLocalRuntime = async (
     if (options.worker) {
       const warehouse = await startWarehouseStub();
       cleanups.push(() => warehouse.stop());
+      const xrayDaemon = await startXRayDaemon({
+        endpoint: emulatorEndpoint,
+        region: provisioned.region,
+      });
+      cleanups.push(() => xrayDaemon.stop());
       const process = await startLocalWorker({
+        xrayDaemonAddress: xrayDaemon.address,
+        onEmf: (record) => cloudwatch.putEmf(record),
         stacks,
         endpoint: emulatorEndpoint,
         region: provisioned.region,

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { WORKER_CONTAINER } from '../cdk/stacks/worker-stack.ts';
 import { WORKER_ENV } from '../containers/worker/src/env.ts';
+import { asEmf, type EmfRecord } from './emf.ts';
 import { findFreePort } from './emulator.ts';
 import { REPO_ROOT } from './paths.ts';
 import { LOCAL_CREDENTIALS } from './provision.ts';
@@ -90,6 +91,13 @@ export interface LocalWorkerOptions {
   readonly logSampleRate?: string;
   /** Where the worker's log lines go. @default console.log */
   readonly log?: (line: string) => void;
+  /**
+   * Where the worker sends its X-Ray segments (`AWS_XRAY_DAEMON_ADDRESS`), as to the ADOT
+   * collector of its task. @default tracing off
+   */
+  readonly xrayDaemonAddress?: string;
+  /** Receives the worker's EMF lines, as CloudWatch does in AWS. @default metrics off */
+  readonly onEmf?: (record: EmfRecord) => void;
 }
 
 export interface LocalWorker {
@@ -131,11 +139,11 @@ export const startLocalWorker = async (options: LocalWorkerOptions): Promise<Loc
       [WORKER_ENV.healthPort]: String(port),
       // Ctrl-C gives the whole local runtime 10 s: the worker drains within 5.
       [WORKER_ENV.stopTimeoutSeconds]: '5',
-      // No X-Ray collector locally.
-      [WORKER_ENV.tracing]: 'false',
+      [WORKER_ENV.tracing]: options.xrayDaemonAddress ? 'true' : 'false',
+      ...(options.xrayDaemonAddress && { AWS_XRAY_DAEMON_ADDRESS: options.xrayDaemonAddress }),
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_LOGGER_SAMPLE_RATE: options.logSampleRate ?? '0',
-      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_METRICS_DISABLED: options.onEmf ? 'false' : 'true',
       AWS_ENDPOINT_URL: options.endpoint,
       AWS_REGION: options.region,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -145,7 +153,12 @@ export const startLocalWorker = async (options: LocalWorkerOptions): Promise<Loc
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => log(`[worker] ${line}`));
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      const emf = options.onEmf && asEmf(line);
+      if (emf) options.onEmf?.(emf);
+      else log(`[worker] ${line}`);
+    });
   }
   const exit = exited(child);
   const healthUrl = `http://127.0.0.1:${port}`;

@@ -425,7 +425,15 @@ export class ApiStack extends Stack {
         },
         queueNames: {
           fulfilment: data.fulfilmentQueueName,
+          fulfilmentDlq: StringParameter.valueForStringParameter(
+            this,
+            dataParameterNames(config).fulfilmentDlqName,
+          ),
         },
+        pipeName: StringParameter.valueForStringParameter(
+          this,
+          dataParameterNames(config).outboxPipeName,
+        ),
         logGroups: {
           functions: Object.values(this.functions).map((fn) => fn.logGroup.logGroupName),
           apiAccess: [accessLogs.logGroupName],

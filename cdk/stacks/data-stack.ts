@@ -50,6 +50,8 @@ export const dataParameterNames = (config: StageConfig) => {
     fulfilmentDlqArn: `${prefix}/fulfilment-dlq-arn`,
     ordersTableArn: `${prefix}/orders-table-arn`,
     keyArn: `${prefix}/key-arn`,
+    fulfilmentDlqName: `${prefix}/fulfilment-dlq-name`,
+    outboxPipeName: `${prefix}/outbox-pipe-name`,
   } as const;
 };
 
@@ -186,6 +188,8 @@ export class DataStack extends Stack {
       ['FulfilmentDlqArnParameter', names.fulfilmentDlqArn, this.fulfilmentDlq.queueArn],
       ['OrdersTableArnParameter', names.ordersTableArn, this.ordersTable.tableArn],
       ['KeyArnParameter', names.keyArn, this.key.keyArn],
+      ['FulfilmentDlqNameParameter', names.fulfilmentDlqName, this.fulfilmentDlq.queueName],
+      ['OutboxPipeNameParameter', names.outboxPipeName, this.outbox.pipe.ref],
     ] as const) {
       new StringParameter(this, id, {
         parameterName,

@@ -32,6 +32,12 @@ import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import {
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  type MetricName,
+  WORKER_TASK,
+} from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { WORKER_ENV } from '../../containers/worker/src/env.ts';
 import { loggingEnvironment } from '../constructs/logging.ts';
@@ -84,7 +90,7 @@ export const importWorkerData = (scope: Construct, config: StageConfig): WorkerD
 
 /** Port of the worker's `/healthz` and `/readyz`. */
 export const WORKER_HEALTH_PORT = 8080;
-/** Metric namespace and service name of the worker's Powertools metrics. */
+/** Service name of the worker's logs and traces (its metrics are the orders service's, `task` fulfilment). */
 export const WORKER_SERVICE_NAME = 'orders-fulfilment';
 /** Container names in the task definition (the local runtime looks the worker up by it). */
 export const WORKER_CONTAINER = 'worker';
@@ -275,7 +281,7 @@ export class WorkerStack extends Stack {
       },
       environment: {
         POWERTOOLS_SERVICE_NAME: WORKER_SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: 'Orders',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...loggingEnvironment(config),
         [WORKER_ENV.stage]: config.stage,
         [WORKER_ENV.ordersTable]: data.ordersTable.tableName,
@@ -331,9 +337,9 @@ export class WorkerStack extends Stack {
     }
 
     const retried = new Metric({
-      namespace: 'Orders',
-      metricName: 'MessagesRetried',
-      dimensionsMap: { service: WORKER_SERVICE_NAME, stage: config.stage },
+      namespace: METRICS_NAMESPACE,
+      metricName: 'Retried' satisfies MetricName,
+      dimensionsMap: { service: METRICS_SERVICE, stage: config.stage, task: WORKER_TASK },
       statistic: 'Sum',
       period: Duration.minutes(1),
     });

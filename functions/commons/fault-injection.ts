@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { MiddlewareObj } from '@middy/core';
 import * as z from 'zod/mini';
 import type { RouteId } from '../routes.ts';
 import { env } from './env.ts';
 import { httpErrors } from './errors.ts';
-import { logger, metrics, tracer } from './powertools.ts';
+import { emitMetric } from './metrics.ts';
+import { logger, tracer } from './powertools.ts';
 
 /**
  * The fault-injection parameter: per route, extra latency and/or a share of requests that fail
@@ -87,14 +87,14 @@ export const faultInjection = (
     if (!fault) return;
     if (fault.latencyMs > 0) {
       logger.info('Injecting latency', { faultInjection: { routeId, latencyMs: fault.latencyMs } });
-      metrics.addMetric('FaultLatencyInjected', MetricUnit.Count, 1);
+      emitMetric('FaultsInjected');
       await sleep(fault.latencyMs);
     }
     if (fault.errorRate > 0 && random() < fault.errorRate) {
       logger.warn('Injecting an error', {
         faultInjection: { routeId, errorRate: fault.errorRate },
       });
-      metrics.addMetric('FaultErrorInjected', MetricUnit.Count, 1);
+      emitMetric('FaultsInjected');
       throw httpErrors.serviceUnavailable();
     }
   },

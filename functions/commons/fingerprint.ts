@@ -60,3 +60,14 @@ export const fingerprintError = (error: unknown): ErrorFingerprint => {
     signature,
   };
 };
+
+/**
+ * The fields an error log line carries: `errorFingerprint` (what the saved query groups by) and
+ * `errorSignature` (what was hashed, readable).
+ */
+export const fingerprintFields = (
+  error: unknown,
+): { errorFingerprint: string; errorSignature: string } => {
+  const { fingerprint, signature } = fingerprintError(error);
+  return { errorFingerprint: fingerprint, errorSignature: signature };
+};

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -14,7 +13,9 @@ import { env } from './env.ts';
 import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
 import { CORRELATION_ID_HEADER, REPLAY_HEADER } from './headers.ts';
+import { fingerprintFields } from './fingerprint.ts';
 import type { IdempotencyScope } from './idempotency.ts';
+import { emitErrorMetrics } from './metrics.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 import { IdempotencyKeySchema } from './schemas.ts';
 
@@ -226,12 +227,16 @@ const errorMapper = (): MiddlewareObj<unknown, HttpResult> => ({
   onError: (request) => {
     const { statusCode, body, headers } = toProblem(request.error);
     if (statusCode >= 500) {
-      logger.error('Request failed', { statusCode, code: body.error.code, error: request.error });
-      metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
+      logger.error('Request failed', {
+        statusCode,
+        code: body.error.code,
+        error: request.error,
+        ...fingerprintFields(request.error),
+      });
     } else {
       logger.info('Request rejected', { statusCode, code: body.error.code });
-      metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
     }
+    emitErrorMetrics(statusCode, body.error.code);
     // Set, not returned: the Powertools onError hooks still run (flush metrics, close segment).
     request.response = json(statusCode, body, headers);
   },

@@ -9,7 +9,6 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -23,7 +22,8 @@ import { env } from './env.ts';
 import { httpErrors } from './errors.ts';
 import { REPLAY_HEADER } from './headers.ts';
 import { answerWithoutHandler, type HttpResult } from './http.ts';
-import { logger, metrics } from './powertools.ts';
+import { emitMetric } from './metrics.ts';
+import { logger } from './powertools.ts';
 
 export { REPLAY_HEADER };
 
@@ -245,6 +245,7 @@ export const idempotentRoute = (options: IdempotentRouteOptions): MiddlewareObj 
           if (!(error instanceof IdempotencyItemAlreadyExistsError)) throw error;
           const answer = await answerOf(event, error.existingRecord);
           if (answer === 'retry') continue;
+          emitMetric('IdempotentReplays');
           answerWithoutHandler(event, {
             ...answer,
             headers: { ...answer.headers, [REPLAY_HEADER]: 'true' },
@@ -280,7 +281,7 @@ export const idempotentRoute = (options: IdempotentRouteOptions): MiddlewareObj 
         logger.error('Could not save the idempotent response; retries answer from the commit', {
           error,
         });
-        metrics.addMetric('IdempotencySaveFailed', MetricUnit.Count, 1);
+        emitMetric('IdempotencySaveFailed');
       }
     },
 

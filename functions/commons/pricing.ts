@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { emitMetric } from './metrics.ts';
 import {
   type BreakerState,
   type CircuitBreaker,
@@ -72,6 +73,7 @@ export const createPricingClient = (options: PricingClientOptions) => {
 
     async quote(currency: Currency, lines: readonly LineItem[]): Promise<Pricing> {
       const subtotalCents = subtotalOf(lines);
+      const started = performance.now();
       const result = await http.postJson('quote', { currency, items: lines }, (json) => {
         const parsed = QuoteSchema.safeParse(json);
         if (!parsed.success) throw new InvalidResponseError('not a quote');
@@ -89,6 +91,14 @@ export const createPricingClient = (options: PricingClientOptions) => {
         }
         return quote.discountCents;
       });
+      // A call refused by the open circuit took no time worth a latency sample.
+      if (result.attempts > 0) emitMetric('DownstreamLatency', performance.now() - started);
+      if (result.attempts > 1) emitMetric('PricingRetries', result.attempts - 1);
+      emitMetric('PricingCircuitOpen', http.breakerState() === 'closed' ? 0 : 1);
+      if (!result.ok) {
+        emitMetric('DownstreamErrors');
+        emitMetric('PricingFallback');
+      }
       if (result.ok) {
         return {
           subtotalCents,

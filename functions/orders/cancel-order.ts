@@ -1,13 +1,13 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '#clients/dynamodb';
 import { requireCaller } from '#commons/caller';
 import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
 import { eventAttributes } from '#commons/event-origin';
 import { httpRoute, json } from '#commons/http';
+import { emitMetric } from '#commons/metrics';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
 import { CancelOrderRequestSchema, OrderPathSchema } from '#commons/schemas';
-import { logger, metrics } from '#powertools';
+import { logger } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
 const retentionSeconds = env.cancelledRetentionDays() * 24 * 60 * 60;
@@ -46,7 +46,7 @@ export const handler = httpRoute(
         );
       case 'cancelled':
         logger.info('Order cancelled', { orderId: path.orderId });
-        metrics.addMetric('OrdersCancelled', MetricUnit.Count, 1);
+        emitMetric('OrdersCancelled');
         return json(200, toOrder(result.order, consumer));
     }
   },

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '#clients/dynamodb';
 import { requireCaller } from '#commons/caller';
 import { CatalogRepository, CatalogUnavailableError, priceFromCatalog } from '#commons/catalog';
@@ -8,6 +7,7 @@ import { httpErrors } from '#commons/errors';
 import { eventAttributes } from '#commons/event-origin';
 import { httpRoute, json } from '#commons/http';
 import { idempotentRoute } from '#commons/idempotency';
+import { emitMetric } from '#commons/metrics';
 import {
   type OrderRecord,
   OrdersRepository,
@@ -17,7 +17,7 @@ import {
 import { createPricingClient } from '#commons/pricing';
 import { CircuitBreaker } from '#commons/resilient-http';
 import { CreateOrderRequestSchema } from '#commons/schemas';
-import { logger, metrics } from '#powertools';
+import { logger } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
 const catalog = new CatalogRepository(documentClient, env.catalogTable());
@@ -69,19 +69,13 @@ export const handler = httpRoute(
     const lines = priceFromCatalog(body.currency, body.items, entries);
 
     const price = await pricing.quote(body.currency, lines);
-    const breakerState = pricing.breakerState();
-    metrics.addMetric('PricingCircuitOpen', MetricUnit.Count, breakerState === 'closed' ? 0 : 1);
     if (price.source === 'catalog') {
       logger.warn('Pricing quote not used: catalog prices, no promotion', {
         reason: price.fallbackReason,
         attempts: price.attempts,
-        breakerState,
+        breakerState: pricing.breakerState(),
       });
-      metrics.addMetric('PricingFallback', MetricUnit.Count, 1);
-      if (price.shortCircuited) metrics.addMetric('PricingShortCircuited', MetricUnit.Count, 1);
     }
-    if (price.attempts > 1)
-      metrics.addMetric('PricingRetries', MetricUnit.Count, price.attempts - 1);
 
     const now = new Date().toISOString();
     const order = {
@@ -104,7 +98,8 @@ export const handler = httpRoute(
     await orders.create(order, idempotency?.commitWrite(order.orderId));
 
     logger.info('Order created', { orderId: order.orderId, pricingSource: price.source });
-    metrics.addMetric('OrdersCreated', MetricUnit.Count, 1);
+    emitMetric('OrdersCreated');
+    emitMetric('OrderValue', order.totalCents);
     return created(order);
   },
 );

@@ -9,21 +9,20 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '#local/paths';
-import { call, newIdempotencyKey, uniqueCustomer } from './http.ts';
+import { call, newIdempotencyKey, orderRequest, uniqueCustomer } from './http.ts';
 
 const dashboardUrl = inject('dashboardUrl');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where the screenshot goes: a folder the test run owns (gitignored). */
 export const TEST_OUTPUT_DIR = join(REPO_ROOT, 'test-results');
 
-const order = {
-  customerId: 'c-dashboard',
-  currency: 'EUR',
-  items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1250 }],
-};
+// Starting Chromium alone can take tens of seconds on a busy 2-core machine.
+const TEST_TIMEOUT_MS = 90_000;
 
 describe.runIf(dashboardUrl !== null)('the local dashboards page', () => {
-  it('draws the service-overview charts from the traffic just sent', async () => {
+  it('draws the service-overview charts from the traffic just sent', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
     expect(
       existsSync(CHROMIUM),
       `Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`,
@@ -31,7 +30,7 @@ describe.runIf(dashboardUrl !== null)('the local dashboards page', () => {
     const customerId = uniqueCustomer('dashboard');
     for (let i = 0; i < 5; i++) {
       const created = await call('/orders', {
-        body: { ...order, customerId },
+        body: orderRequest(customerId, [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1250 }]),
         headers: { 'idempotency-key': newIdempotencyKey() },
       });
       expect(created.status).toBe(201);

@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
@@ -8,6 +7,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type OrderEvent, parseOrderEvent } from '#commons/events';
+import { fingerprintFields } from '#commons/fingerprint';
+import { emitMetric } from '#commons/metrics';
 import { logger, metrics } from '#powertools';
 import type { WorkerConfig } from './config.ts';
 import type { Fulfil, Outcome } from './fulfil.ts';
@@ -209,24 +210,32 @@ export class FulfilmentConsumer {
         ? await (this.#options.scope ?? runAsIs)(event, () => this.#options.fulfil(parsed.event))
         : { kind: 'reject', reason: parsed.reason };
     } catch (error) {
-      log.error('Unexpected error handling the message; it will be retried', { error });
+      log.error('Unexpected error handling the message; it will be retried', {
+        error,
+        ...fingerprintFields(error),
+      });
       outcome = { kind: 'retry', reason: `unexpected error (${errorName(error)})` };
     }
     const durationMs = Math.round(performance.now() - started);
+    emitMetric('ProcessingLatency', performance.now() - started);
     try {
       if (outcome.kind === 'reject' && !entry.released) {
         // Still counted as a retry if the DLQ copy fails: the message stays and is tried again.
         if (await this.#toDlq(message, outcome.reason)) {
           this.stats.rejected++;
-          metrics.addMetric('MessagesRejected', MetricUnit.Count, 1);
-          log.error('Message moved to the DLQ', { reason: outcome.reason, durationMs });
+          emitMetric('Failed');
+          log.error('Message moved to the DLQ', {
+            reason: outcome.reason,
+            durationMs,
+            ...fingerprintFields(new PoisonMessageError(outcome.reason)),
+          });
           return outcome;
         }
         outcome = { kind: 'retry', reason: `DLQ unavailable (${outcome.reason})` };
       }
       if (outcome.kind === 'retry') {
         this.stats.retried++;
-        metrics.addMetric('MessagesRetried', MetricUnit.Count, 1);
+        emitMetric('Retried');
         log.warn('Message left for a retry', { reason: outcome.reason, durationMs });
         if (!entry.released)
           await this.#setVisibility(message, this.#options.config.retryDelaySeconds);
@@ -234,11 +243,9 @@ export class FulfilmentConsumer {
       }
       if (outcome.kind === 'done') {
         this.stats.done++;
-        metrics.addMetric(
-          outcome.result === 'fulfilled' ? 'OrdersFulfilled' : 'MessagesHandled',
-          MetricUnit.Count,
-          1,
-        );
+        emitMetric('Processed');
+        if (outcome.result === 'failed') emitMetric('Failed');
+        if (outcome.fulfilmentMs !== undefined) emitMetric('FulfilmentTime', outcome.fulfilmentMs);
         log.info('Message handled', { result: outcome.result, durationMs });
       }
       return outcome;
@@ -308,6 +315,14 @@ export class FulfilmentConsumer {
       });
     }
   }
+}
+
+/**
+ * A message that can never be handled. Not thrown: built so that a poison message's log line
+ * carries a fingerprint like any other failure, grouped by its (normalised) reason.
+ */
+class PoisonMessageError extends Error {
+  override name = 'PoisonMessage';
 }
 
 const runAsIs: MessageScope = (_event, work) => work();

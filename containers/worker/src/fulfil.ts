@@ -11,7 +11,12 @@ import type { Warehouse } from './warehouse.ts';
  * - `reject`: it can never be handled (missing order, impossible state); move it to the DLQ now.
  */
 export type Outcome =
-  | { readonly kind: 'done'; readonly result: string }
+  | {
+      readonly kind: 'done';
+      readonly result: string;
+      /** Set when this message fulfilled the order: time since the order was created. */
+      readonly fulfilmentMs?: number;
+    }
   | { readonly kind: 'retry'; readonly reason: string }
   | { readonly kind: 'reject'; readonly reason: string };
 
@@ -62,14 +67,23 @@ export const createFulfilment = ({
           const reserved = await warehouse.reserve(orderId, order.items);
           if (reserved.outcome === 'unavailable') return { kind: 'retry', reason: reserved.reason };
           const failed = reserved.outcome === 'rejected';
+          const fulfilledAt = now();
           const moved = await orders.transition(
             orderId,
             'PROCESSING',
             failed ? 'FAILED' : 'FULFILLED',
-            now(),
+            fulfilledAt,
             failed ? reserved.reason : undefined,
           );
-          if (moved.ok) return { kind: 'done', result: failed ? 'failed' : 'fulfilled' };
+          if (moved.ok) {
+            if (failed) return { kind: 'done', result: 'failed' };
+            const fulfilmentMs = Date.parse(fulfilledAt) - Date.parse(order.createdAt);
+            return {
+              kind: 'done',
+              result: 'fulfilled',
+              ...(Number.isFinite(fulfilmentMs) && { fulfilmentMs: Math.max(0, fulfilmentMs) }),
+            };
+          }
           order = moved.current;
           break;
         }

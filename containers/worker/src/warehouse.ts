@@ -1,11 +1,11 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { emitMetric } from '#commons/metrics';
 import {
   CircuitBreaker,
   createResilientHttpClient,
   InvalidResponseError,
 } from '#commons/resilient-http';
 import type { LineItem } from '#commons/schemas';
-import { logger, metrics } from '#powertools';
+import { logger } from '#powertools';
 
 /**
  * The warehouse dependency: `POST /reservations` reserves an order's items, keyed by order id
@@ -51,10 +51,8 @@ export const createWarehouseClient = (options: WarehouseClientOptions): Warehous
     new CircuitBreaker({
       failureThreshold: 5,
       openMs: 10_000,
-      onStateChange: (from, to) => {
-        logger.warn('Warehouse circuit breaker changed state', { from, to });
-        if (to === 'open') metrics.addMetric('WarehouseCircuitOpened', MetricUnit.Count, 1);
-      },
+      onStateChange: (from, to) =>
+        logger.warn('Warehouse circuit breaker changed state', { from, to }),
     });
   const client = createResilientHttpClient({
     baseUrl: options.baseUrl,
@@ -63,15 +61,17 @@ export const createWarehouseClient = (options: WarehouseClientOptions): Warehous
     breaker,
   });
   const call = async (path: string, body: unknown): Promise<WarehouseResult> => {
+    const started = performance.now();
     const result = await client.postJson(path, body, parseReservation);
-    if (result.ok) {
-      if (result.attempts > 1)
-        metrics.addMetric('WarehouseRetries', MetricUnit.Count, result.attempts - 1);
-      return { outcome: 'ok' };
-    }
-    return PERMANENT.test(result.reason)
-      ? { outcome: 'rejected', reason: `warehouse refused the order (${result.reason})` }
-      : { outcome: 'unavailable', reason: `warehouse unavailable (${result.reason})` };
+    if (result.attempts > 0) emitMetric('DownstreamLatency', performance.now() - started);
+    if (result.attempts > 1) emitMetric('WarehouseRetries', result.attempts - 1);
+    emitMetric('WarehouseCircuitOpen', client.breakerState() === 'closed' ? 0 : 1);
+    if (result.ok) return { outcome: 'ok' };
+    // A refusal (out of stock, unknown SKU) is the warehouse working as it should.
+    if (PERMANENT.test(result.reason))
+      return { outcome: 'rejected', reason: `warehouse refused the order (${result.reason})` };
+    emitMetric('DownstreamErrors');
+    return { outcome: 'unavailable', reason: `warehouse unavailable (${result.reason})` };
   };
   return {
     reserve: (orderId, items) =>

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { logger } from '#powertools';
+import { WORKER_TASK } from '#commons/metrics';
+import { logger, metrics } from '#powertools';
 import type { WorkerConfig } from './config.ts';
 import { FulfilmentConsumer } from './consumer.ts';
 import { createFulfilment } from './fulfil.ts';
@@ -27,6 +28,8 @@ export const startWorker = async (
   config: WorkerConfig,
   overrides: WorkerOverrides = {},
 ): Promise<Worker> => {
+  // Every metric of the worker is the orders service's, told apart from the API's by its task.
+  metrics.setDefaultDimensions({ task: WORKER_TASK });
   const sqs = traceClient(new SQSClient({}), config.tracing);
   const dynamodb = traceClient(new DynamoDBClient({}), config.tracing);
   const orders = new FulfilmentOrders(

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { METRICS, METRICS_NAMESPACE } from '#commons/metric-catalog';
-import { DASHBOARDS, isAwsMetric, SAVED_QUERIES } from '#dashboards';
+import {
+  METRICS,
+  METRICS_NAMESPACE,
+  ROUTE_DIMENSIONS,
+  TASK_DIMENSIONS,
+} from '#commons/metric-catalog';
+import {
+  BUSINESS_DASHBOARD,
+  DASHBOARDS,
+  isAwsMetric,
+  type MetricLine,
+  SAVED_QUERIES,
+  SERVICE_OVERVIEW,
+} from '#dashboards';
 import { readDashboards } from '#local/dashboards';
 import { TemplateResolver } from '#local/template';
 import { synthesized } from '#tests/unit/cdk/helpers';
@@ -47,9 +59,11 @@ describe('dashboards', () => {
     for (const metric of deployedMetrics.filter(
       (candidate) => candidate.namespace === METRICS_NAMESPACE,
     )) {
-      const declared = METRICS[metric.name as keyof typeof METRICS];
-      expect(Object.keys(metric.dimensions).sort(), `${metric.widget}: ${metric.name}`).toEqual(
-        [...declared.dimensions].sort(),
+      const declared = METRICS[metric.name as keyof typeof METRICS].dimensions.map((set) =>
+        [...set].sort().join(','),
+      );
+      expect(declared, `${metric.widget}: ${metric.name}`).toContain(
+        Object.keys(metric.dimensions).sort().join(','),
       );
       expect(metric.dimensions.stage).toBe('dev');
     }
@@ -87,4 +101,81 @@ describe('dashboards', () => {
       expect(names).toContain(`Orders/dev/${query.id}`);
     }
   });
+
+  it('defines only lines of declared metrics, scoped as they are published, or of AWS metrics', () => {
+    const lines = DASHBOARDS.flatMap((dashboard) =>
+      dashboard.rows.flat().flatMap((widget) => (widget.type === 'graph' ? widget.lines : [])),
+    );
+    const wrong = lines.filter((line) => {
+      if (line.source === 'aws') return !isAwsMetric(line.namespace, line.metric);
+      const wanted = 'route' in line.scope ? ROUTE_DIMENSIONS : TASK_DIMENSIONS;
+      return !(METRICS[line.metric]?.dimensions as readonly unknown[] | undefined)?.includes(
+        wanted,
+      );
+    });
+
+    expect(lines.length).toBeGreaterThan(40);
+    expect(wrong).toEqual([]);
+  });
+
+  it('shows on the service overview every signal the on-call engineer needs', () => {
+    const shown = signalsOf(SERVICE_OVERVIEW);
+
+    for (const signal of [
+      'AWS/Lambda Errors',
+      'AWS/Lambda Throttles',
+      'AWS/Lambda ConcurrentExecutions',
+      'AWS/Lambda Duration',
+      'AWS/DynamoDB ThrottledRequests',
+      'AWS/DynamoDB SuccessfulRequestLatency',
+      'AWS/DynamoDB ConsumedReadCapacityUnits',
+      'AWS/DynamoDB ConsumedWriteCapacityUnits',
+      'AWS/EventBridge/Pipes EventCount',
+      'AWS/EventBridge/Pipes ExecutionFailed',
+      'AWS/SQS ApproximateNumberOfMessagesVisible fulfilment',
+      'AWS/SQS ApproximateNumberOfMessagesVisible fulfilmentDlq',
+      'AWS/SQS ApproximateAgeOfOldestMessage fulfilment',
+      'AWS/ECS CPUUtilization',
+      'AWS/ECS MemoryUtilization',
+      'ECS/ContainerInsights RunningTaskCount',
+      'ProcessingLatency',
+      'DownstreamLatency',
+      'DownstreamErrors',
+      'PricingFallback',
+      'PricingCircuitOpen',
+    ]) {
+      expect(shown, signal).toContain(signal);
+    }
+    const logs = SERVICE_OVERVIEW.rows.flat().filter((widget) => widget.type === 'logs');
+    expect(logs.map((widget) => widget.query)).toContain('errors-by-fingerprint');
+  });
+
+  it('shows on the business dashboard orders, value, cancellations and time to fulfilment', () => {
+    const shown = signalsOf(BUSINESS_DASHBOARD);
+
+    for (const signal of ['OrdersCreated', 'OrderValue', 'OrdersCancelled', 'FulfilmentTime'])
+      expect(shown, signal).toContain(signal);
+  });
+
+  it('deploys the DLQ depth and the outbox pipe, read from the Data stack parameters', () => {
+    const shown = deployedMetrics.map((metric) => `${metric.namespace} ${metric.name}`);
+
+    expect(shown).toContain('AWS/EventBridge/Pipes EventCount');
+    const queues = deployedMetrics
+      .filter((metric) => metric.name === 'ApproximateNumberOfMessagesVisible')
+      .map((metric) => metric.dimensions.QueueName);
+    expect(new Set(queues).size).toBe(2);
+  });
 });
+
+/** `Namespace Metric [queue]` for AWS lines, the metric name for custom ones. */
+function signalsOf(dashboard: (typeof DASHBOARDS)[number]): string[] {
+  return dashboard.rows
+    .flat()
+    .flatMap((widget) => (widget.type === 'graph' ? widget.lines : []))
+    .flatMap((line: MetricLine) => {
+      if (line.source === 'custom') return [line.metric];
+      const base = `${line.namespace} ${line.metric}`;
+      return line.resource.kind === 'queue' ? [base, `${base} ${line.resource.queue}`] : [base];
+    });
+}

@@ -338,6 +338,9 @@ describe('ApiStack', () => {
           names.catalogTableName,
           names.fulfilmentQueueName,
           names.keyArn,
+          // The dashboards' DLQ depth and outbox pipe widgets.
+          names.fulfilmentDlqName,
+          names.outboxPipeName,
         ].sort(),
       );
     });

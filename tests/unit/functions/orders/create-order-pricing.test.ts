@@ -163,7 +163,8 @@ describe('POST /orders when the pricing service misbehaves', () => {
     expect(bodyOf(result)).toMatchObject({ pricingSource: 'catalog', totalCents: 2800 });
     expect(fetchImpl).toHaveBeenCalledTimes(2);
     expect(metricValues(addMetric, 'PricingCircuitOpen')).toEqual([1]);
-    expect(metricValues(addMetric, 'PricingShortCircuited')).toEqual([1]);
+    expect(metricValues(addMetric, 'DownstreamErrors')).toEqual([1]);
+    expect(metricValues(addMetric, 'DownstreamLatency')).toEqual([]);
     expect(metricValues(addMetric, 'PricingRetries')).toEqual([]);
   });
 
