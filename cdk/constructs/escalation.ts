@@ -35,11 +35,11 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { EscalationTier, PagingSubscriptions, StageConfig } from '#config/stages';
+import { INCIDENT_FUNCTION_METADATA } from '../../functions/incidents/notifications.ts';
 import { acknowledgeNag } from './nag.ts';
 import { OpsFunction } from './ops-function.ts';
 
-/** Template metadata on the escalation functions: their handler file, for the local runtime. */
-export const INCIDENT_FUNCTION_METADATA = 'incidents:entry';
+export { INCIDENT_FUNCTION_METADATA };
 
 /** The sparse index of open incidents (see `functions/incidents/repository.ts`). */
 export const INCIDENTS_OPEN_INDEX = 'open';

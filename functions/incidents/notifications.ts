@@ -5,6 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 
+/**
+ * Template metadata the stack puts on the escalation functions: their handler file, which the
+ * local runtime reads to run them.
+ */
+export const INCIDENT_FUNCTION_METADATA = 'incidents:entry';
+
 export interface AlarmNotification {
   readonly AlarmName: string;
   readonly AlarmDescription?: string | null;
