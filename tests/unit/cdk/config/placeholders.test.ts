@@ -11,6 +11,14 @@ const ready = (config: StageConfig): StageConfig => ({
   env: { ...config.env, account: '123456789012' },
   pricing: { ...config.pricing, url: 'https://pricing.internal.acme.io' },
   api: { ...config.api, corsAllowOrigins: ['https://shop.acme.io'] },
+  paging: {
+    ...config.paging,
+    subscriptions: {
+      page: { https: ['https://events.pagerduty.com/integration/acme/enqueue'] },
+      ticket: {},
+      info: { https: ['https://hooks.chat.acme.io/orders'] },
+    },
+  },
 });
 
 describe('findPlaceholders', () => {

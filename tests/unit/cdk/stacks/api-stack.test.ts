@@ -5,6 +5,7 @@ import { ENV } from '#commons/env-names';
 import { STAGE_NAMES, STAGES, type StageConfig } from '#config/stages';
 import { ROUTES } from '#routes';
 import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
+import { incidentParameterNames } from '../../../../cdk/constructs/escalation.ts';
 import { createOrdersService } from '../../../../cdk/service.ts';
 import { dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
 
@@ -338,6 +339,9 @@ describe('ApiStack', () => {
           names.catalogTableName,
           names.fulfilmentQueueName,
           names.keyArn,
+          // The operator routes find the Alerting stack's incidents table the same way.
+          incidentParameterNames(STAGES.dev).tableName,
+          incidentParameterNames(STAGES.dev).keyArn,
         ].sort(),
       );
     });
