@@ -100,7 +100,7 @@ describe.runIf(inject('e2eTarget') === 'local')('paging, end to end', () => {
       catalogFile: false,
       log: () => {},
       handlerLogLevel: 'SILENT',
-      alarms: { timeScale: TIME_SCALE, intervalMs: 500 },
+      alarms: { timeScale: TIME_SCALE, intervalMs: 1000 },
       escalation: { minuteMs: MINUTE_MS },
     });
     const config = emulatorClientConfig(runtime.emulatorEndpoint, runtime.provisioned.region);
