@@ -146,7 +146,7 @@ describe.runIf(inject('e2eTarget') === 'local')('paging, end to end', () => {
   });
 
   it('pages on injected faults, escalates until acknowledged, and closes on OK', {
-    timeout: 150_000,
+    timeout: 300_000,
   }, async () => {
     const ssm = new SSMClient(
       emulatorClientConfig(runtime.emulatorEndpoint, runtime.provisioned.region),
