@@ -346,6 +346,7 @@ describe('ApiStack', () => {
       );
     });
 
+    // A whole stage of its own: its synthesis alone can take over a minute on a loaded machine.
     it('manages the account-wide API Gateway CloudWatch role only where the stage owns it', () => {
       // Prepare
       const notOwner: StageConfig = {
@@ -360,7 +361,7 @@ describe('ApiStack', () => {
       // Assess
       dev.api.resourceCountIs('AWS::ApiGateway::Account', 1);
       Template.fromStack(api).resourceCountIs('AWS::ApiGateway::Account', 0);
-    });
+    }, 180_000);
 
     it.each(STAGE_NAMES)('reserves concurrency per function from the %s config', (name) => {
       // Prepare
