@@ -77,7 +77,10 @@ describe('cdk synth with placeholders', () => {
     return Annotations.fromStack(api);
   };
 
-  it('warns once per placeholder, saying where to set it, and still synthesizes', () => {
+  // The first synthesis of the file: over a minute on a loaded machine.
+  it('warns once per placeholder, saying where to set it, and still synthesizes', {
+    timeout: 180_000,
+  }, () => {
     // Act
     const annotations = synth(STAGES.staging);
 
