@@ -28,6 +28,14 @@ const FUNCTION_ENV: Readonly<Record<EnvName, string>> = {
   [ENV.maxBodyBytes]: '65536',
   [ENV.cancelledRetentionDays]: '30',
   [ENV.corsAllowOrigins]: '',
+  [ENV.incidentsTable]: 'bench-incidents',
+  [ENV.escalationStateMachineArn]:
+    'arn:aws:states:us-east-1:123456789012:stateMachine:bench-escalation',
+  [ENV.escalationTiers]: JSON.stringify([
+    { name: 'primary', afterMinutes: 0, topicArn: 'arn:aws:sns:us-east-1:123456789012:bench' },
+  ]),
+  [ENV.infoTopicArn]: 'arn:aws:sns:us-east-1:123456789012:bench-info',
+  [ENV.incidentRetentionDays]: '30',
 };
 
 /** The trace header the runtime sets per invocation; sampled, so Tracer does its full work. */

@@ -100,7 +100,29 @@ const REQUESTS: Readonly<Record<RouteId | 'baseline', () => RequestShape>> = {
     scope: 'orders/orders.write',
   }),
   health: () => ({ method: 'GET', path: '/health', resource: '/health', scope: '' }),
+  listIncidents: () => ({
+    method: 'GET',
+    path: '/incidents',
+    resource: '/incidents',
+    scope: 'orders/incidents.operate',
+  }),
+  getIncident: () => incidentRequest('GET', ''),
+  acknowledgeIncident: () => incidentRequest('POST', '/ack'),
+  resolveIncident: () => incidentRequest('POST', '/resolve'),
 };
+
+const INCIDENT_ID = 'Orders-bench-alarm#2025-01-01T00:00:00.000Z';
+
+function incidentRequest(method: 'GET' | 'POST', action: '' | '/ack' | '/resolve'): RequestShape {
+  return {
+    method,
+    path: `/incidents/${encodeURIComponent(INCIDENT_ID)}${action}`,
+    resource: `/incidents/{incidentId}${action}`,
+    pathParameters: { incidentId: INCIDENT_ID },
+    ...(method === 'POST' && { body: {} }),
+    scope: 'orders/incidents.operate',
+  };
+}
 
 /** A REST API (v1) proxy event, as API Gateway sends it after the Cognito authorizer. */
 export const apiEvent = (target: RouteId | 'baseline'): APIGatewayProxyEvent => {

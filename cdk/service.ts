@@ -55,6 +55,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     config,
     apiName: api.api.restApiName,
   });
+  // Deploy order only: the operator routes read the incidents table's SSM parameters.
+  api.addStackDependency(alerting);
   // Every table of the Data stack, present and future, is in the backup plan and restore tests.
   Tags.of(data).add(BACKUP_TAG_KEY, backupTagValue(config), {
     includeResourceTypes: ['AWS::DynamoDB::Table'],

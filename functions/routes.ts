@@ -3,7 +3,7 @@
  * methods, functions, grants and throttles from this table; the OpenAPI generator documents it;
  * the local runtime serves what the synthesized template says (and a test checks the two agree).
  */
-export type OrdersScope = 'orders.read' | 'orders.write' | 'orders.read.all';
+export type OrdersScope = 'orders.read' | 'orders.write' | 'orders.read.all' | 'incidents.operate';
 
 /** Identifier of the Cognito resource server that owns the orders scopes. */
 export const RESOURCE_SERVER_IDENTIFIER = 'orders';
@@ -71,6 +71,8 @@ export interface RouteDefinition {
     readonly pricing?: boolean;
     /** Reads SKUs from the catalog table (`dynamodb:BatchGetItem` only). */
     readonly catalog?: boolean;
+    /** Reads (`read`) or also acknowledges and resolves (`write`) paging incidents. */
+    readonly incidentsTable?: 'read' | 'write';
   };
 }
 
@@ -89,7 +91,19 @@ export const FUNCTION_METADATA = {
  */
 export const CONSUMER_METADATA = 'orders:consumer';
 
-export type RouteId = 'createOrder' | 'getOrder' | 'listOrders' | 'cancelOrder' | 'health';
+export type RouteId =
+  | 'createOrder'
+  | 'getOrder'
+  | 'listOrders'
+  | 'cancelOrder'
+  | 'health'
+  | 'listIncidents'
+  | 'getIncident'
+  | 'acknowledgeIncident'
+  | 'resolveIncident';
+
+/** The scope of the operator routes (paging incidents); no orders consumer holds it. */
+export const OPERATOR_SCOPE: OrdersScope = 'incidents.operate';
 
 export const ROUTES: readonly RouteDefinition[] = [
   {
@@ -161,6 +175,58 @@ export const ROUTES: readonly RouteDefinition[] = [
     problems: {},
     // The table's status, never its items: no item read, no use of the data key.
     access: { ordersTable: ['dynamodb:DescribeTable'] },
+  },
+  {
+    id: 'listIncidents',
+    method: 'GET',
+    path: '/incidents',
+    entry: 'functions/incidents/list-incidents.ts',
+    summary: 'List the open paging incidents (operators)',
+    auth: { type: 'oauth', scopes: [OPERATOR_SCOPE] },
+    problems: {},
+    access: { ordersTable: [], incidentsTable: 'read' },
+  },
+  {
+    id: 'getIncident',
+    method: 'GET',
+    path: '/incidents/{incidentId}',
+    entry: 'functions/incidents/get-incident.ts',
+    summary: 'Read one paging incident (operators)',
+    auth: { type: 'oauth', scopes: [OPERATOR_SCOPE] },
+    problems: { 404: ['INCIDENT_NOT_FOUND'] },
+    access: { ordersTable: [], incidentsTable: 'read' },
+  },
+  {
+    id: 'acknowledgeIncident',
+    method: 'POST',
+    path: '/incidents/{incidentId}/ack',
+    entry: 'functions/incidents/acknowledge-incident.ts',
+    summary: 'Acknowledge an open incident: escalation stops (operators)',
+    auth: { type: 'oauth', scopes: [OPERATOR_SCOPE] },
+    problems: {
+      400: ['MALFORMED_JSON'],
+      404: ['INCIDENT_NOT_FOUND'],
+      409: ['INVALID_STATE'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
+    access: { ordersTable: [], incidentsTable: 'write' },
+  },
+  {
+    id: 'resolveIncident',
+    method: 'POST',
+    path: '/incidents/{incidentId}/resolve',
+    entry: 'functions/incidents/resolve-incident.ts',
+    summary: 'Resolve an incident (operators)',
+    auth: { type: 'oauth', scopes: [OPERATOR_SCOPE] },
+    problems: {
+      400: ['MALFORMED_JSON'],
+      404: ['INCIDENT_NOT_FOUND'],
+      409: ['INVALID_STATE'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
+    access: { ordersTable: [], incidentsTable: 'write' },
   },
 ];
 

@@ -166,6 +166,12 @@ export interface LocalCloudWatch {
     to: number,
     periodMs: number,
   ): { timestamps: number[]; values: number[] };
+  /** Every value of one series recorded in `[from, to)` (the last hour is kept). */
+  values(
+    query: { namespace: string; name: string; dimensions: Dimensions },
+    from: number,
+    to: number,
+  ): number[];
   /** Sends everything queued now. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -292,6 +298,10 @@ export const createLocalCloudWatch = (options: LocalCloudWatchOptions): LocalClo
       }
       return { timestamps, values };
     },
+    values: (query, from, to) =>
+      (samples.get(seriesKey(query.namespace, query.name, query.dimensions)) ?? [])
+        .filter((sample) => sample.at >= from && sample.at < to)
+        .map((sample) => sample.value),
     flush,
     stop: async () => {
       clearInterval(timer);

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { StageName } from '#config/stages';
+import { type LocalAlarms, startLocalAlarms } from './alarms.ts';
 import { buildProxyEvent, createRouteMatcher, header, readApiKeys } from './api-gateway.ts';
 import { createLocalTokenIssuer, type IssueTokenOptions, type LocalTokenIssuer } from './auth.ts';
 import { SAMPLE_CATALOG_FILE, seedLocalCatalog } from './catalog.ts';
@@ -25,6 +26,7 @@ import { readAppClients, startTokenEndpoint } from './cognito.ts';
 import { readDashboards, startDashboardServer } from './dashboards.ts';
 import { captureMetricsOutput, type EmfSink } from './emf.ts';
 import { startEmulator } from './emulator.ts';
+import { type LocalEscalation, prepareLocalEscalation } from './escalation.ts';
 import {
   createGatewayResponder,
   type GatewayAnswerInput,
@@ -90,6 +92,16 @@ export interface LocalRuntimeOptions {
    * stub. @default false
    */
   readonly worker?: boolean;
+  /**
+   * Evaluate the templates' alarms and publish their notifications (`local/alarms.ts`);
+   * `false` turns it off. @default on, with LOCAL_ALARM_TIME_SCALE (1: real time)
+   */
+  readonly alarms?: false | { readonly timeScale?: number; readonly intervalMs?: number };
+  /**
+   * Play the paging escalation (`local/escalation.ts`); `false` turns it off.
+   * @default on, with LOCAL_ESCALATION_MINUTE_MS (60000: real time)
+   */
+  readonly escalation?: false | { readonly minuteMs?: number };
 }
 
 /** One consumer of the stage: its app client (id, secret, scopes) and its API key. */
@@ -131,6 +143,10 @@ export interface LocalRuntime {
   readonly pipes: RunningPipes;
   /** The fulfilment worker and its warehouse stub, when started with `worker: true`. */
   readonly worker?: { readonly healthUrl: string; readonly warehouse: WarehouseStub };
+  /** The alarms evaluated locally, unless turned off. */
+  readonly alarms?: LocalAlarms;
+  /** The paging escalation played locally, unless turned off. */
+  readonly escalation?: LocalEscalation;
   /**
    * Mints a token from the local issuer, for the first consumer unless `clientId` says otherwise
    * (other scopes, client or expiry; no checks, unlike the token endpoint).
@@ -283,7 +299,22 @@ export const startLocalRuntime = async (
     );
     const handlerLogSampleRate =
       options.handlerLogSampleRate ?? process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? '0';
+    const escalation =
+      options.escalation === false
+        ? undefined
+        : await prepareLocalEscalation({
+            resolver: new TemplateResolver(stacks, {
+              endpoint: emulatorEndpoint,
+              region: provisioned.region,
+            }),
+            endpoint: emulatorEndpoint,
+            region: provisioned.region,
+            log,
+            ...options.escalation,
+          });
+    if (escalation) cleanups.push(() => escalation.stop());
     const restoreEnv = setEnv({
+      ...escalation?.env,
       ...functionEnv,
       AWS_ENDPOINT_URL: emulatorEndpoint,
       AWS_REGION: provisioned.region,
@@ -320,6 +351,18 @@ export const startLocalRuntime = async (
     });
     cleanups.push(() => dashboardServer.stop());
     cleanups.push(tapLambdaLogs(stacks, resolver, cloudwatch));
+    const alarms =
+      options.alarms === false
+        ? undefined
+        : startLocalAlarms({
+            resolver,
+            endpoint: emulatorEndpoint,
+            region: provisioned.region,
+            cloudwatch,
+            log,
+            ...options.alarms,
+          });
+    if (alarms) cleanups.push(() => alarms.stop());
     const restoreOutput = captureMetricsOutput({
       onEmf: (record) => {
         cloudwatch.putEmf(record);
@@ -337,6 +380,7 @@ export const startLocalRuntime = async (
     for (const route of provisioned.routes)
       loaded.push({ route, handler: await loadHandler(route) });
     const handlers = new Map(loaded.map((entry) => [entry.route, entry.handler]));
+    await escalation?.start();
     const match = createRouteMatcher(provisioned.routes);
     const binaryMediaTypes = stacks.flatMap(({ template }) =>
       Object.values(template.Resources ?? {})
@@ -665,6 +709,8 @@ export const startLocalRuntime = async (
       catalogSkus,
       pipes,
       ...(worker && { worker }),
+      ...(alarms && { alarms }),
+      ...(escalation && { escalation }),
       issueToken,
       stop: stopAll,
     };

@@ -222,6 +222,10 @@ export class TemplateResolver {
           ref: name,
           attributes: { Arn: `arn:aws:cloudwatch:${region}:${accountId}:alarm:${name}` },
         };
+      case 'AWS::StepFunctions::StateMachine': {
+        const arn = `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
+        return { ref: arn, attributes: { Arn: arn, Name: name } };
+      }
       default:
         // A Ref to anything else is its physical id; attributes are unknown locally.
         return { ref: name, attributes: {} };
@@ -712,6 +716,8 @@ export const extractDataResources = (resolver: TemplateResolver): DataResourceSp
           });
           break;
         case 'AWS::SNS::Subscription': {
+          // The emulator cannot run functions: local/escalation.ts delivers to them itself.
+          if (props.Protocol === 'lambda') break;
           const attributes = stringAttributes(props, SUBSCRIPTION_ATTRIBUTES);
           if (props.FilterPolicy !== undefined)
             attributes.FilterPolicy = JSON.stringify(props.FilterPolicy);

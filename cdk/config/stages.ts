@@ -208,6 +208,47 @@ export interface WorkerConfig {
   };
 }
 
+/** Where one severity's or one escalation tier's notifications go. Every list may be empty. */
+export interface PagingSubscriptions {
+  /** Email addresses (each must confirm the subscription AWS mails it). */
+  readonly email?: readonly string[];
+  /** Phone numbers in E.164 (`+4915112345678`), for SMS. */
+  readonly sms?: readonly string[];
+  /**
+   * HTTPS endpoints that take SNS notifications: a PagerDuty or Opsgenie integration URL, or a
+   * chat webhook behind an SNS-aware relay.
+   */
+  readonly https?: readonly string[];
+}
+
+/** One step of the escalation policy. */
+export interface EscalationTier {
+  /** Who this tier is, e.g. `primary`; shown in the page and in the incident's history. */
+  readonly name: string;
+  /**
+   * Minutes after the incident opened, without an acknowledgement, at which this tier is paged.
+   * The first tier is paged when the incident opens: 0.
+   */
+  readonly afterMinutes: number;
+  readonly subscriptions: PagingSubscriptions;
+}
+
+/**
+ * Paging: who hears about alarms, and who is paged next while nobody acknowledges. The page,
+ * ticket and info topics get `subscriptions`; an alarm on the page topic opens an incident and
+ * pages `escalation.tiers` in turn until an operator acknowledges or resolves it, or the alarm
+ * returns to OK (docs/paging.md).
+ */
+export interface PagingConfig {
+  readonly subscriptions: Readonly<Record<'page' | 'ticket' | 'info', PagingSubscriptions>>;
+  readonly escalation: {
+    /** Paged in order; the first at once (`afterMinutes: 0`), each later one strictly later. */
+    readonly tiers: readonly EscalationTier[];
+    /** Days a closed or resolved incident is kept before its TTL expires it. */
+    readonly closedRetentionDays: number;
+  };
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of stack names: `${appName}-${stage}-<Stack>`. */
@@ -234,6 +275,8 @@ export interface StageConfig {
   };
   /** Messages received this many times move to the fulfilment DLQ. */
   readonly fulfilmentMaxReceiveCount: number;
+  /** Subscriptions of the alert topics and the escalation policy. */
+  readonly paging: PagingConfig;
   readonly worker: WorkerConfig;
   /**
    * Powertools log level of every function (`POWERTOOLS_LOG_LEVEL`).
@@ -287,6 +330,64 @@ const reporting = (throttle: ThrottleSettings, quota: number): ConsumerConfig =>
   quota: { limit: quota, period: 'DAY' },
 });
 
+/**
+ * The on-call operators' client: acknowledges and resolves incidents through the operator routes
+ * (`incidents.operate`), and has no orders scope. Last in every stage's consumer list.
+ */
+const oncall = (throttle: ThrottleSettings, quota: number): ConsumerConfig => ({
+  name: 'oncall',
+  scopes: ['incidents.operate'],
+  throttle,
+  quota: { limit: quota, period: 'DAY' },
+});
+
+/**
+ * A stage's paging: everyone on a severity's topic hears every alarm of it; the escalation tiers
+ * are paged one after another while an incident stays unacknowledged. Replace the addresses and
+ * the webhook URLs with your team's.
+ */
+const paging = (stage: StageName, secondaryAfter: number, managerAfter: number): PagingConfig => ({
+  subscriptions: {
+    page: {
+      email: [`oncall-${stage}@example.com`],
+      ...(stage !== 'dev' && {
+        https: [`https://events.pagerduty.example.com/integration/orders-${stage}/enqueue`],
+      }),
+    },
+    ticket: { email: [`orders-team-${stage}@example.com`] },
+    info: {
+      email: [`orders-team-${stage}@example.com`],
+      ...(stage !== 'dev' && { https: [`https://chat.example.com/hooks/orders-${stage}`] }),
+    },
+  },
+  escalation: {
+    tiers: [
+      {
+        name: 'primary',
+        afterMinutes: 0,
+        subscriptions: {
+          email: [`primary-${stage}@example.com`],
+          ...(stage === 'prod' && { sms: ['+15555550100'] }),
+        },
+      },
+      {
+        name: 'secondary',
+        afterMinutes: secondaryAfter,
+        subscriptions: {
+          email: [`secondary-${stage}@example.com`],
+          ...(stage === 'prod' && { sms: ['+15555550101'] }),
+        },
+      },
+      {
+        name: 'manager',
+        afterMinutes: managerAfter,
+        subscriptions: { email: [`engineering-manager-${stage}@example.com`] },
+      },
+    ],
+    closedRetentionDays: stage === 'prod' ? 365 : 30,
+  },
+});
+
 /** Where the repository's runbooks are browsed; replace with your fork's URL. */
 const RUNBOOKS_URL = 'https://github.com/example-org/sre-serverless-platform/blob/main/runbooks';
 
@@ -318,6 +419,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       storefront({ rateLimit: 20, burstLimit: 40 }, 50_000),
       marketplace({ rateLimit: 10, burstLimit: 20 }, 20_000),
       reporting({ rateLimit: 5, burstLimit: 10 }, 10_000),
+      oncall({ rateLimit: 5, burstLimit: 10 }, 10_000),
     ],
     pricing: {
       url: 'https://pricing.dev.example.com',
@@ -327,6 +429,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     faultInjection: { allowed: true, cacheSeconds: 5 },
     orders: { cancelledRetentionDays: 7, idempotencyTtlSeconds: 3600 },
+    paging: paging('dev', 15, 30),
     alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
     worker: {
@@ -392,6 +495,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     consumers: [
       storefront({ rateLimit: 100, burstLimit: 200 }, 500_000),
       reporting({ rateLimit: 20, burstLimit: 40 }, 50_000),
+      oncall({ rateLimit: 5, burstLimit: 10 }, 10_000),
     ],
     pricing: {
       url: 'https://pricing.staging.example.com',
@@ -401,6 +505,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     faultInjection: { allowed: true, cacheSeconds: 30 },
     orders: { cancelledRetentionDays: 30, idempotencyTtlSeconds: 3600 },
+    paging: paging('staging', 15, 30),
     alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
     worker: {
@@ -469,6 +574,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     consumers: [
       storefront({ rateLimit: 500, burstLimit: 1000 }, 5_000_000),
       reporting({ rateLimit: 50, burstLimit: 100 }, 200_000),
+      oncall({ rateLimit: 5, burstLimit: 10 }, 10_000),
     ],
     pricing: {
       url: 'https://pricing.example.com',
@@ -478,6 +584,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     faultInjection: { allowed: false, cacheSeconds: 60 },
     orders: { cancelledRetentionDays: 365, idempotencyTtlSeconds: 3600 },
+    paging: paging('prod', 10, 20),
     alerting: { runbookBaseUrl: RUNBOOKS_URL },
     fulfilmentMaxReceiveCount: 5,
     worker: {

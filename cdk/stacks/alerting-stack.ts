@@ -5,6 +5,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
+import { Escalation, subscribe } from '../constructs/escalation.ts';
 import { SloAlarms } from '../constructs/slo-alarms.ts';
 
 export interface AlertingStackProps extends StackProps {
@@ -24,6 +25,8 @@ export type Severity = 'page' | 'ticket' | 'info';
 export class AlertingStack extends Stack {
   public readonly topics: Readonly<Record<Severity, Topic>>;
   public readonly sloAlarms: SloAlarms;
+  /** Incidents, escalation tiers and the functions that page them (docs/paging.md). */
+  public readonly escalation: Escalation;
 
   constructor(scope: Construct, id: string, props: AlertingStackProps) {
     super(scope, id, props);
@@ -56,6 +59,14 @@ export class AlertingStack extends Stack {
       return created;
     };
     this.topics = { page: topic('page'), ticket: topic('ticket'), info: topic('info') };
+    for (const severity of ['page', 'ticket', 'info'] as const)
+      subscribe(this.topics[severity], config.paging.subscriptions[severity]);
+    this.escalation = new Escalation(this, 'Escalation', {
+      config,
+      pageTopic: this.topics.page,
+      infoTopic: this.topics.info,
+      topicsKey: key,
+    });
 
     this.sloAlarms = new SloAlarms(this, 'Slo', {
       config,

@@ -31,6 +31,7 @@ import {
   UserPool,
 } from 'aws-cdk-lib/aws-cognito';
 import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -48,6 +49,7 @@ import {
   type RouteId,
 } from '#routes';
 import { ServiceDashboards } from '../constructs/dashboards.ts';
+import { INCIDENTS_OPEN_INDEX, incidentParameterNames } from '../constructs/escalation.ts';
 import { acknowledgeNag } from '../constructs/nag.ts';
 import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constructs/oauth.ts';
 import { OrdersFunction } from '../constructs/orders-function.ts';
@@ -499,7 +501,41 @@ export class ApiStack extends Stack {
     }
     if (route.access.catalog) fn.bindCatalogTable(data.catalogTable, data.key);
     if (data.faultParameter) fn.bindFaultParameter(data.faultParameter);
+    if (route.access.incidentsTable) this.bindIncidents(fn, config, route.access.incidentsTable);
     return fn;
+  }
+
+  /** The incidents table of the Alerting stack, found through its SSM parameters. */
+  private bindIncidents(fn: OrdersFunction, config: StageConfig, access: 'read' | 'write'): void {
+    const names = incidentParameterNames(config);
+    const tableName = StringParameter.valueForStringParameter(this, names.tableName);
+    const keyArn = StringParameter.valueForStringParameter(this, names.keyArn);
+    const tableArn = this.formatArn({
+      service: 'dynamodb',
+      resource: 'table',
+      resourceName: tableName,
+    });
+    fn.addEnvironment(ENV.incidentsTable, tableName);
+    fn.addEnvironment(
+      ENV.incidentRetentionDays,
+      String(config.paging.escalation.closedRetentionDays),
+    );
+    const actions =
+      access === 'read'
+        ? ['dynamodb:GetItem', 'dynamodb:Query']
+        : ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+    const resources =
+      access === 'read' ? [tableArn, `${tableArn}/index/${INCIDENTS_OPEN_INDEX}`] : [tableArn];
+    fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions:
+          access === 'read'
+            ? ['kms:Decrypt', 'kms:DescribeKey']
+            : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [keyArn],
+      }),
+    );
   }
 
   private createWebAcl(config: StageConfig, rateLimitPer5Min: number): CfnWebACL {

@@ -24,6 +24,11 @@ export const ENV = {
   maxBodyBytes: 'MAX_BODY_BYTES',
   cancelledRetentionDays: 'CANCELLED_RETENTION_DAYS',
   corsAllowOrigins: 'CORS_ALLOW_ORIGINS',
+  incidentsTable: 'INCIDENTS_TABLE_NAME',
+  escalationStateMachineArn: 'ESCALATION_STATE_MACHINE_ARN',
+  escalationTiers: 'ESCALATION_TIERS',
+  infoTopicArn: 'INFO_TOPIC_ARN',
+  incidentRetentionDays: 'INCIDENT_RETENTION_DAYS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

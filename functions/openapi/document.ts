@@ -15,6 +15,12 @@ import {
   ProblemSchema,
 } from '../commons/schemas.ts';
 import {
+  IncidentActionRequestSchema,
+  IncidentListSchema,
+  IncidentPathSchema,
+  IncidentSchema,
+} from '../incidents/schemas.ts';
+import {
   GATEWAY_PROBLEMS,
   gatewayProblemReaches,
   HANDLER_PROBLEMS,
@@ -42,7 +48,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is not valid (see error.details)',
   401: 'Missing, expired or invalid bearer token',
   403: "Missing or wrong API key, an API key of another consumer than the token's, a token without the scope, or blocked by the firewall",
-  404: "Not found: no such order or another consumer's order (ORDER_NOT_FOUND), or no such route or method",
+  404: "Not found: no such order or another consumer's order (ORDER_NOT_FOUND), no such incident (INCIDENT_NOT_FOUND), or no such route or method",
   409: 'Conflicts with the current state',
   413: 'The body is larger than the limit',
   415: 'The body is not application/json',
@@ -158,6 +164,31 @@ const OPERATIONS: Record<RouteId, Operation> = {
     success: { status: 200, description: 'The service and DynamoDB answer', schema: HealthSchema },
     alternative: { status: 503, description: 'DynamoDB is unreachable', schema: HealthSchema },
   },
+  listIncidents: {
+    success: {
+      status: 200,
+      description: 'The open incidents (OPEN or ACKNOWLEDGED), newest first',
+      schema: IncidentListSchema,
+    },
+  },
+  getIncident: {
+    params: IncidentPathSchema,
+    success: { status: 200, description: 'The incident', schema: IncidentSchema },
+  },
+  acknowledgeIncident: {
+    params: IncidentPathSchema,
+    body: { schema: IncidentActionRequestSchema, required: false },
+    success: {
+      status: 200,
+      description: 'The acknowledged incident: no further tier is paged',
+      schema: IncidentSchema,
+    },
+  },
+  resolveIncident: {
+    params: IncidentPathSchema,
+    body: { schema: IncidentActionRequestSchema, required: false },
+    success: { status: 200, description: 'The resolved incident', schema: IncidentSchema },
+  },
 };
 
 /**
@@ -193,6 +224,7 @@ const REQUEST_COMPONENTS = {
   CancelOrderRequest: CancelOrderRequestSchema,
   OrderLineRequest: OrderLineRequestSchema,
   Contact: ContactSchema,
+  IncidentActionRequest: IncidentActionRequestSchema,
 } as const;
 const RESPONSE_COMPONENTS = {
   Order: OrderSchema,
@@ -201,6 +233,8 @@ const RESPONSE_COMPONENTS = {
   OrderPage: OrderPageSchema,
   Problem: ProblemSchema,
   Health: HealthSchema,
+  Incident: IncidentSchema,
+  IncidentList: IncidentListSchema,
 } as const;
 
 const COMPONENT_REF = '#/components/schemas/';

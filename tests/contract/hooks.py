@@ -29,6 +29,13 @@ EXPECTED_ANSWERS = {
         "unitPriceCents asserts the price the buyer was shown; a generated price that is not the "
         "catalog's is rightly refused with the current prices"
     ),
+    **{
+        ("positive_data_acceptance", operation, 403, "FORBIDDEN"): (
+            "the run calls as the storefront consumer, whose token has no incidents.operate scope: "
+            "the operator routes rightly refuse it (tests/e2e/paging.test.ts calls them as oncall)"
+        )
+        for operation in ("listIncidents", "getIncident", "acknowledgeIncident", "resolveIncident")
+    },
     ("unsupported_method", "*", 404, "ROUTE_NOT_FOUND"): (
         "API Gateway answers a method a path does not have with its MISSING_AUTHENTICATION_TOKEN "
         "gateway response, which the API maps to 404 ROUTE_NOT_FOUND (no 405 with Allow); the "

@@ -198,10 +198,29 @@ describe.runIf(local)('npm start -- --verbose', () => {
       getOrder: () => send(`/orders/${orderId}`),
       listOrders: () => send(`/orders?customerId=${customerId}&limit=10`),
       cancelOrder: () => send(`/orders/${orderId}/cancel`, { method: 'POST', body: '{}' }),
+      // The operator routes refuse an orders consumer's token (no incidents.operate scope).
+      listIncidents: () => send('/incidents'),
+      getIncident: () => send(`/incidents/${encodeURIComponent('a#2026-01-01T00:00:00.000Z')}`),
+      acknowledgeIncident: () =>
+        send(`/incidents/${encodeURIComponent('a#2026-01-01T00:00:00.000Z')}/ack`, {
+          method: 'POST',
+          body: '{}',
+        }),
+      resolveIncident: () =>
+        send(`/incidents/${encodeURIComponent('a#2026-01-01T00:00:00.000Z')}/resolve`, {
+          method: 'POST',
+          body: '{}',
+        }),
     };
     // npm start runs the fulfilment worker: by the time cancel arrives the order may already be
     // FULFILLED, and 409 INVALID_STATE is then the right answer. Any other status is a failure.
-    const accepted: Partial<Record<RouteId, readonly number[]>> = { cancelOrder: [200, 409] };
+    const accepted: Partial<Record<RouteId, readonly number[]>> = {
+      cancelOrder: [200, 409],
+      listIncidents: [403],
+      getIncident: [403],
+      acknowledgeIncident: [403],
+      resolveIncident: [403],
+    };
     for (const [route, request] of Object.entries(calls)) {
       const response = await request();
       expect(accepted[route as RouteId] ?? [200], `${route}: ${await response.text()}`).toContain(

@@ -48,7 +48,12 @@ const basicOf = (name: string): string => {
 
 describe.runIf(local)('POST /oauth2/token (local Cognito domain)', () => {
   it('issues a bearer token to every consumer of the stage config', async () => {
-    expect(clients.map((c) => c.name)).toEqual(['storefront', 'marketplace', 'reporting']);
+    expect(clients.map((c) => c.name)).toEqual([
+      'storefront',
+      'marketplace',
+      'reporting',
+      'oncall',
+    ]);
 
     for (const client of clients) {
       const response = await requestToken(

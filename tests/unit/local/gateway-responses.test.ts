@@ -28,9 +28,10 @@ const answer = { message: 'Nope "quoted"', requestId: 'req-1' };
 describe('local API Gateway responses, from the synthesized template', () => {
   let responses: GatewayResponseSpec[];
 
+  // Synthesizing a stage takes over 10 s on a loaded machine.
   beforeAll(() => {
     responses = readGatewayResponses(synthesizeStage('dev', { bundle: false }).stacks);
-  });
+  }, 120_000);
 
   it('reads every gateway response of the API, with its status, literal headers and template', () => {
     expect(responses.map((response) => response.responseType).sort()).toEqual(

@@ -26,10 +26,12 @@ describe('npm run preflight', () => {
       'env.account',
       'api.corsAllowOrigins[0]',
       'pricing.url',
+      'paging.subscriptions.page.https[0]',
+      'paging.subscriptions.info.https[0]',
     ]);
     for (const line of lines) expect(line).not.toMatch(/\n/);
     expect(perValue.every((line) => line.includes('cdk/config/stages.ts'))).toBe(true);
-    expect(lines.at(-1)).toMatch(/FAILED, 3 placeholder/);
+    expect(lines.at(-1)).toMatch(/FAILED, 5 placeholder/);
   });
 
   it('accepts the account to be passed with -c account=', async () => {

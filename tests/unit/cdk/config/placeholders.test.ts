@@ -11,6 +11,14 @@ const ready = (config: StageConfig): StageConfig => ({
   env: { ...config.env, account: '123456789012' },
   pricing: { ...config.pricing, url: 'https://pricing.internal.acme.io' },
   api: { ...config.api, corsAllowOrigins: ['https://shop.acme.io'] },
+  paging: {
+    ...config.paging,
+    subscriptions: {
+      page: { https: ['https://events.pagerduty.com/integration/acme/enqueue'] },
+      ticket: {},
+      info: { https: ['https://hooks.chat.acme.io/orders'] },
+    },
+  },
 });
 
 describe('findPlaceholders', () => {
@@ -69,7 +77,10 @@ describe('cdk synth with placeholders', () => {
     return Annotations.fromStack(api);
   };
 
-  it('warns once per placeholder, saying where to set it, and still synthesizes', () => {
+  // The first synthesis of the file: over a minute on a loaded machine.
+  it('warns once per placeholder, saying where to set it, and still synthesizes', {
+    timeout: 180_000,
+  }, () => {
     // Act
     const annotations = synth(STAGES.staging);
 

@@ -5,6 +5,7 @@ import { ENV } from '#commons/env-names';
 import { STAGE_NAMES, STAGES, type StageConfig } from '#config/stages';
 import { ROUTES } from '#routes';
 import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
+import { incidentParameterNames } from '../../../../cdk/constructs/escalation.ts';
 import { createOrdersService } from '../../../../cdk/service.ts';
 import { dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
 
@@ -341,10 +342,14 @@ describe('ApiStack', () => {
           // The dashboards' DLQ depth and outbox pipe widgets.
           names.fulfilmentDlqName,
           names.outboxPipeName,
+          // The operator routes find the Alerting stack's incidents table the same way.
+          incidentParameterNames(STAGES.dev).tableName,
+          incidentParameterNames(STAGES.dev).keyArn,
         ].sort(),
       );
     });
 
+    // A whole stage of its own: its synthesis alone can take over a minute on a loaded machine.
     it('manages the account-wide API Gateway CloudWatch role only where the stage owns it', () => {
       // Prepare
       const notOwner: StageConfig = {
@@ -359,7 +364,7 @@ describe('ApiStack', () => {
       // Assess
       dev.api.resourceCountIs('AWS::ApiGateway::Account', 1);
       Template.fromStack(api).resourceCountIs('AWS::ApiGateway::Account', 0);
-    });
+    }, 180_000);
 
     it.each(STAGE_NAMES)('reserves concurrency per function from the %s config', (name) => {
       // Prepare

@@ -18,11 +18,12 @@ describe('OpenAPI document against the synthesized API', () => {
   let gatewayResponses: GatewayResponseSpec[];
   const { paths } = buildOpenApiDocument();
 
+  // Synthesizing a stage takes seconds, and over 10 s on a loaded machine.
   beforeAll(() => {
     const { stacks } = synthesizeStage('prod', { bundle: false });
     deployed = listApiRoutes(stacks);
     gatewayResponses = readGatewayResponses(stacks);
-  });
+  }, 120_000);
 
   it("documents each gateway response's code with the status API Gateway answers it with", () => {
     expect(gatewayResponses.map((spec) => spec.responseType).sort()).toEqual(
