@@ -281,10 +281,27 @@ const RULES: readonly Rule[] = [
   errorSurge,
 ];
 
-/** The rules' hypotheses for a bundle, most confident first. */
+/**
+ * The rules' hypotheses for a bundle, most confident first. When no rule matches, one low
+ * confidence `other` hypothesis citing the alarm says so, so the incident never shows nothing.
+ */
 export const analyze = (bundle: ContextBundle): ProposedHypothesis[] => {
   const window = windowOf(bundle);
-  return RULES.map((rule) => rule(bundle, window))
+  const found = RULES.map((rule) => rule(bundle, window))
     .filter((h): h is ProposedHypothesis => h !== undefined)
     .sort((a, b) => b.confidence - a.confidence);
+  const alarm = alarmEvidence(bundle);
+  if (found.length > 0 || alarm.length === 0) return found;
+  return [
+    {
+      title: 'No known pattern matched the evidence',
+      category: 'other',
+      confidence: 0.1,
+      evidenceIds: ids(alarm),
+      nextSteps: [
+        'Open the dashboard and the runbook of the alarm',
+        'Check the sources the bundle marks as timed out or failed',
+      ],
+    },
+  ];
 };

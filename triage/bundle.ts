@@ -158,3 +158,36 @@ export const evidenceOf = <K extends EvidenceData['kind']>(
     (item): item is Evidence & { data: Extract<EvidenceData, { kind: K }> } =>
       item.data.kind === kind,
   );
+
+/**
+ * A bundle read from a file: the version and the evidence shape checked, or an Error saying
+ * what is wrong (the CLIs print it as their one line).
+ */
+export const parseBundle = (json: unknown): ContextBundle => {
+  const candidate = json as Partial<ContextBundle> | null;
+  if (candidate === null || typeof candidate !== 'object')
+    throw new Error('not a JSON object: expected a triage context bundle');
+  if (candidate.version !== BUNDLE_VERSION)
+    throw new Error(
+      `bundle version ${String(candidate.version)} is not ${BUNDLE_VERSION}: re-export it with this release`,
+    );
+  if (
+    typeof candidate.incidentId !== 'string' ||
+    !candidate.window ||
+    !Array.isArray(candidate.evidence)
+  )
+    throw new Error('a bundle needs incidentId, window and an evidence array');
+  candidate.evidence.forEach((item, index) => {
+    const e = item as Partial<Evidence> | null;
+    if (
+      !e ||
+      typeof e.id !== 'string' ||
+      typeof e.summary !== 'string' ||
+      typeof e.data?.kind !== 'string'
+    )
+      throw new Error(`evidence[${index}] needs id, summary and data.kind`);
+    if (!(SOURCES as readonly string[]).includes(String(e.source)))
+      throw new Error(`evidence[${index}] has unknown source '${String(e.source)}'`);
+  });
+  return candidate as ContextBundle;
+};

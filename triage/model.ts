@@ -84,11 +84,22 @@ export const callModel = async (
   while (attempts < options.maxAttempts && left() > 0) {
     attempts += 1;
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), Math.max(1, left()));
+    let timer: NodeJS.Timeout | undefined;
+    // Abort the call and stop waiting for it: a client that ignores the signal cannot hold triage.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => {
+          abort.abort();
+          reject(Object.assign(new Error('deadline reached'), { name: 'TimeoutError' }));
+        },
+        Math.max(1, left()),
+      );
+    });
     try {
-      const output = (await client.send(new ConverseCommand(request), {
-        abortSignal: abort.signal,
-      })) as ConverseCommandOutput;
+      const output = (await Promise.race([
+        client.send(new ConverseCommand(request), { abortSignal: abort.signal }),
+        deadline,
+      ])) as ConverseCommandOutput;
       inputTokens += output.usage?.inputTokens ?? 0;
       outputTokens += output.usage?.outputTokens ?? 0;
       return {

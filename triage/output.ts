@@ -49,6 +49,22 @@ export const REPORT_INPUT_SCHEMA = {
   },
 } as const;
 
+/**
+ * Text that talks to the model instead of describing the system: a log line that carries an
+ * instruction. Such evidence stays in the bundle (it is a fact that someone sent it) but cannot
+ * be a hypothesis's only support.
+ */
+export const INJECTION_PATTERN =
+  /\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt)\b|\byou are now\b|\bsystem prompt\b|\b(call|use|invoke) the \w+ tool\b|\brespond (only )?with\b|\breport (the )?category\b/i;
+
+const suspect = (bundle: ContextBundle, id: string): boolean => {
+  const evidence = bundle.evidence.find((e) => e.id === id);
+  return (
+    evidence !== undefined &&
+    INJECTION_PATTERN.test(`${evidence.summary} ${JSON.stringify(evidence.data)}`)
+  );
+};
+
 export interface ValidatedOutput {
   readonly hypotheses: ProposedHypothesis[];
   /** Why each rejected hypothesis was dropped. */
@@ -81,6 +97,11 @@ export const validateModelOutput = (raw: unknown, bundle: ContextBundle): Valida
       dropped.push(
         `hypothesis ${index + 1}: cites evidence not in the bundle (${unknown.join(', ')})`,
       );
+      return;
+    }
+    const support = parsed.data.evidenceIds.filter((id) => !id.startsWith('alarm-'));
+    if (support.length > 0 && support.every((id) => suspect(bundle, id))) {
+      dropped.push(`hypothesis ${index + 1}: rests only on evidence that carries instructions`);
       return;
     }
     hypotheses.push(parsed.data);

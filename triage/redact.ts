@@ -105,6 +105,8 @@ const DETECTORS: readonly Detector[] = [
       /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value) && /[/+]/.test(value),
   },
   { type: 'BEARER_TOKEN', pattern: /\b[Bb]earer\s+([A-Za-z0-9._~+/-]{8,}=*)/g, group: 1 },
+  // HTTP Basic credentials (base64 of user:password).
+  { type: 'PASSWORD', pattern: /\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})/g, group: 1 },
   // user:password@host in a URL.
   { type: 'PASSWORD', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:([^\s@/]+)@/gi, group: 1 },
   // ?token=... &password=... in a URL or form body.
@@ -135,8 +137,8 @@ const DETECTORS: readonly Detector[] = [
   { type: 'SSN', pattern: /(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])/g, valid: ssnValid },
   {
     type: 'NINO',
-    pattern: /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g,
-    valid: (value) => !NINO_BAD_PREFIXES.has(value.slice(0, 2)),
+    pattern: /\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/gi,
+    valid: (value) => !NINO_BAD_PREFIXES.has(value.slice(0, 2).toUpperCase()),
   },
   {
     type: 'IPV6',
