@@ -47,6 +47,9 @@ export const storedOrder = (status = 'PENDING') => ({
   updatedAt: '2025-01-01T00:00:00.000Z',
 });
 
+/** An incident id of the triage routes: `<alarm name>#<ISO time>`. */
+const INCIDENT_ID = 'Orders-bench-slo-create-availability-page-fast#2025-01-01T00:00:00.000Z';
+
 interface RequestShape {
   readonly method: 'GET' | 'POST';
   readonly path: string;
@@ -92,6 +95,34 @@ const REQUESTS: Readonly<Record<RouteId | 'baseline', () => RequestShape>> = {
     scope: 'orders/orders.write',
   }),
   health: () => ({ method: 'GET', path: '/health', resource: '/health', scope: '' }),
+  listTriagedIncidents: () => ({
+    method: 'GET',
+    path: '/triage/incidents',
+    resource: '/triage/incidents',
+    scope: 'orders/incidents.operate',
+  }),
+  getTriagedIncident: () => ({
+    method: 'GET',
+    path: `/triage/incidents/${encodeURIComponent(INCIDENT_ID)}`,
+    resource: '/triage/incidents/{incidentId}',
+    pathParameters: { incidentId: INCIDENT_ID },
+    scope: 'orders/incidents.operate',
+  }),
+  reviewHypothesis: () => ({
+    method: 'POST',
+    path: `/triage/incidents/${encodeURIComponent(INCIDENT_ID)}/hypotheses/h-1/review`,
+    resource: '/triage/incidents/{incidentId}/hypotheses/{hypothesisId}/review',
+    pathParameters: { incidentId: INCIDENT_ID, hypothesisId: 'h-1' },
+    body: { decision: 'accepted', reason: 'benchmark' },
+    scope: 'orders/incidents.operate',
+  }),
+  startTriage: () => ({
+    method: 'POST',
+    path: `/triage/incidents/${encodeURIComponent(INCIDENT_ID)}/runs`,
+    resource: '/triage/incidents/{incidentId}/runs',
+    pathParameters: { incidentId: INCIDENT_ID },
+    scope: 'orders/incidents.operate',
+  }),
 };
 
 /** A REST API (v1) proxy event, as API Gateway sends it after the Cognito authorizer. */

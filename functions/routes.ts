@@ -3,7 +3,7 @@
  * methods, functions, grants and throttles from this table; the OpenAPI generator documents it;
  * the local runtime serves what the synthesized template says (and a test checks the two agree).
  */
-export type OrdersScope = 'orders.read' | 'orders.write' | 'orders.read.all';
+export type OrdersScope = 'orders.read' | 'orders.write' | 'orders.read.all' | 'incidents.operate';
 
 /** Identifier of the Cognito resource server that owns the orders scopes. */
 export const RESOURCE_SERVER_IDENTIFIER = 'orders';
@@ -20,6 +20,15 @@ export const oauthScope = (scope: OrdersScope): string => `${RESOURCE_SERVER_IDE
  * whose stage config lists it can get a token with it; it grants no writes.
  */
 export const READ_ALL_SCOPE: OrdersScope = 'orders.read.all';
+
+/**
+ * The operators' scope: incident routes (triage review, paging acknowledgement). Only the stage's
+ * operator client holds it; it grants no access to orders.
+ */
+export const INCIDENTS_SCOPE: OrdersScope = 'incidents.operate';
+
+/** What an incident-triage route does with the triage records. */
+export type TriageAccess = 'read' | 'review' | 'start';
 
 /** DynamoDB actions a route may be granted on the orders table. */
 export type OrdersTableAction =
@@ -71,6 +80,8 @@ export interface RouteDefinition {
     readonly pricing?: boolean;
     /** Reads SKUs from the catalog table (`dynamodb:BatchGetItem` only). */
     readonly catalog?: boolean;
+    /** Reads or reviews triage records, or starts a triage run (see `cdk/constructs/triage.ts`). */
+    readonly triage?: TriageAccess;
   };
 }
 
@@ -89,7 +100,16 @@ export const FUNCTION_METADATA = {
  */
 export const CONSUMER_METADATA = 'orders:consumer';
 
-export type RouteId = 'createOrder' | 'getOrder' | 'listOrders' | 'cancelOrder' | 'health';
+export type RouteId =
+  | 'createOrder'
+  | 'getOrder'
+  | 'listOrders'
+  | 'cancelOrder'
+  | 'health'
+  | 'listTriagedIncidents'
+  | 'getTriagedIncident'
+  | 'reviewHypothesis'
+  | 'startTriage';
 
 export const ROUTES: readonly RouteDefinition[] = [
   {
@@ -161,6 +181,52 @@ export const ROUTES: readonly RouteDefinition[] = [
     problems: {},
     // The table's status, never its items: no item read, no use of the data key.
     access: { ordersTable: ['dynamodb:DescribeTable'] },
+  },
+  // Incident triage, for the operator client only (docs/triage.md).
+  {
+    id: 'listTriagedIncidents',
+    method: 'GET',
+    path: '/triage/incidents',
+    entry: 'functions/triage/list-incidents.ts',
+    summary: 'List triaged incidents, newest first',
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
+    problems: { 400: ['INVALID_CURSOR'] },
+    access: { ordersTable: [], triage: 'read' },
+  },
+  {
+    id: 'getTriagedIncident',
+    method: 'GET',
+    path: '/triage/incidents/{incidentId}',
+    entry: 'functions/triage/get-incident.ts',
+    summary: 'Read one triaged incident: its evidence, hypotheses and reviews',
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
+    problems: { 404: ['INCIDENT_NOT_FOUND'] },
+    access: { ordersTable: [], triage: 'read' },
+  },
+  {
+    id: 'reviewHypothesis',
+    method: 'POST',
+    path: '/triage/incidents/{incidentId}/hypotheses/{hypothesisId}/review',
+    entry: 'functions/triage/review-hypothesis.ts',
+    summary: 'Accept or reject one hypothesis, with a reason (audited)',
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
+    problems: {
+      400: ['MALFORMED_JSON'],
+      404: ['INCIDENT_NOT_FOUND', 'HYPOTHESIS_NOT_FOUND'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
+    access: { ordersTable: [], triage: 'review' },
+  },
+  {
+    id: 'startTriage',
+    method: 'POST',
+    path: '/triage/incidents/{incidentId}/runs',
+    entry: 'functions/triage/start-triage.ts',
+    summary: 'Start triage of an incident (its alarm name and opening time) again',
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
+    problems: {},
+    access: { ordersTable: [], triage: 'start' },
   },
 ];
 

@@ -712,6 +712,8 @@ export const extractDataResources = (resolver: TemplateResolver): DataResourceSp
           });
           break;
         case 'AWS::SNS::Subscription': {
+          // The emulator runs no Lambda code: local/triage.ts plays these deliveries itself.
+          if (props.Protocol === 'lambda') break;
           const attributes = stringAttributes(props, SUBSCRIPTION_ATTRIBUTES);
           if (props.FilterPolicy !== undefined)
             attributes.FilterPolicy = JSON.stringify(props.FilterPolicy);

@@ -208,6 +208,54 @@ export interface WorkerConfig {
   };
 }
 
+/** The Bedrock model triage asks, and what it may spend. */
+export interface TriageModelConfig {
+  /** Bedrock model id (on-demand foundation model), e.g. `anthropic.claude-3-haiku-20240307-v1:0`. */
+  readonly modelId: string;
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly topP: number;
+  /** USD per input token, for the cost-per-incident metric (Bedrock's on-demand price list). */
+  readonly pricePerInputTokenUsd: number;
+  /** USD per output token. */
+  readonly pricePerOutputTokenUsd: number;
+  /** Converse attempts, retries on throttling included. */
+  readonly maxAttempts: number;
+  /** First backoff after a throttled attempt; doubles each retry, with jitter. */
+  readonly baseDelayMs: number;
+  /** Whole model call, retries included; past it triage keeps the baseline hypotheses. */
+  readonly deadlineMs: number;
+}
+
+/** AI-assisted incident triage (see docs/triage.md). */
+export interface TriageConfig {
+  /** Whether the triage function subscribes to the page topic. The operator routes always exist. */
+  readonly enabled: boolean;
+  /**
+   * The model; absent means the deterministic rules alone.
+   * @default - rules only
+   */
+  readonly model?: TriageModelConfig;
+  /** Bedrock Guardrail on every model call: what its sensitive-information filters do with PII. */
+  readonly guardrailPiiAction: 'ANONYMIZE' | 'BLOCK';
+  /** Also run Amazon Comprehend DetectPiiEntities over log text before the model sees it. */
+  readonly comprehend: boolean;
+  /** Largest context bundle, in bytes, after prioritised truncation. */
+  readonly bundleMaxBytes: number;
+  /** Minutes before the alarm looked at (and as many again before that, for comparison). */
+  readonly windowMinutes: number;
+  /** Per-source timeout of context gathering; Logs Insights gets `logsTimeoutMs`. */
+  readonly sourceTimeoutMs: number;
+  readonly logsTimeoutMs: number;
+  /** Days an incident record and its reviews are kept (DynamoDB TTL). */
+  readonly retentionDays: number;
+  /**
+   * Read the pipeline's deployments record (its table name from SSM at deploy time: deploy the
+   * deployments stack first). Services are the record's `<service>` keys.
+   */
+  readonly deployments: { readonly enabled: boolean; readonly services: readonly string[] };
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of stack names: `${appName}-${stage}-<Stack>`. */
@@ -242,6 +290,8 @@ export interface StageConfig {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Backups, restore testing and recovery targets. */
   readonly dr: DrConfig;
+  /** AI-assisted incident triage: model, guardrail, budgets and timeouts. */
+  readonly triage: TriageConfig;
 }
 
 const ordersTargets = (
@@ -280,6 +330,45 @@ const reporting = (throttle: ThrottleSettings, quota: number): ConsumerConfig =>
   quota: { limit: quota, period: 'DAY' },
 });
 
+/**
+ * The on-call operators' client: incident routes only (`incidents.operate`), no order data.
+ * Always the last consumer of a stage.
+ */
+const oncall = (): ConsumerConfig => ({
+  name: 'oncall',
+  scopes: ['incidents.operate'],
+  throttle: { rateLimit: 5, burstLimit: 10 },
+  quota: { limit: 10_000, period: 'DAY' },
+});
+
+/**
+ * Triage settings shared by the stages; prices are Bedrock on-demand list prices of the model
+ * (USD per token) and only feed the cost metric.
+ */
+const triage = (overrides: Partial<TriageConfig> = {}): TriageConfig => ({
+  enabled: true,
+  model: {
+    modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+    maxTokens: 1200,
+    temperature: 0,
+    topP: 0.9,
+    pricePerInputTokenUsd: 0.25 / 1_000_000,
+    pricePerOutputTokenUsd: 1.25 / 1_000_000,
+    maxAttempts: 3,
+    baseDelayMs: 500,
+    deadlineMs: 20_000,
+  },
+  guardrailPiiAction: 'ANONYMIZE',
+  comprehend: false,
+  bundleMaxBytes: 48 * 1024,
+  windowMinutes: 60,
+  sourceTimeoutMs: 4_000,
+  logsTimeoutMs: 8_000,
+  retentionDays: 90,
+  deployments: { enabled: true, services: ['orders'] },
+  ...overrides,
+});
+
 /** Where the repository's runbooks are browsed; replace with your fork's URL. */
 const RUNBOOKS_URL = 'https://github.com/example-org/sre-serverless-platform/blob/main/runbooks';
 
@@ -311,6 +400,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       storefront({ rateLimit: 20, burstLimit: 40 }, 50_000),
       marketplace({ rateLimit: 10, burstLimit: 20 }, 20_000),
       reporting({ rateLimit: 5, burstLimit: 10 }, 10_000),
+      oncall(),
     ],
     pricing: {
       url: 'https://pricing.dev.example.com',
@@ -359,6 +449,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 4,
       },
     },
+    triage: triage({ comprehend: false, retentionDays: 30 }),
   },
   staging: {
     stage: 'staging',
@@ -382,6 +473,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     consumers: [
       storefront({ rateLimit: 100, burstLimit: 200 }, 500_000),
       reporting({ rateLimit: 20, burstLimit: 40 }, 50_000),
+      oncall(),
     ],
     pricing: {
       url: 'https://pricing.staging.example.com',
@@ -434,6 +526,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 4,
       },
     },
+    triage: triage(),
   },
   prod: {
     stage: 'prod',
@@ -457,6 +550,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     consumers: [
       storefront({ rateLimit: 500, burstLimit: 1000 }, 5_000_000),
       reporting({ rateLimit: 50, burstLimit: 100 }, 200_000),
+      oncall(),
     ],
     pricing: {
       url: 'https://pricing.example.com',
@@ -513,6 +607,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 6,
       },
     },
+    triage: triage({ comprehend: true, retentionDays: 365 }),
   },
 };
 

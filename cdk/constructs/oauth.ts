@@ -7,4 +7,6 @@ export const ORDERS_SCOPES: Readonly<Record<OrdersScope, string>> = {
   'orders.read': "Read the calling consumer's own orders",
   'orders.write': "Create orders and cancel the calling consumer's own orders",
   'orders.read.all': "Read every consumer's orders (reporting); grants no writes",
+  'incidents.operate':
+    'Operate incidents: read triage, review hypotheses, start triage; no order data',
 };

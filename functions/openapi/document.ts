@@ -23,6 +23,16 @@ import {
   type RouteDefinition,
   type RouteId,
 } from '../routes.ts';
+import {
+  HypothesisPathSchema,
+  HypothesisSchema,
+  IncidentPageSchema,
+  IncidentPathSchema,
+  IncidentSchema,
+  ListIncidentsQuerySchema,
+  ReviewRequestSchema,
+  TriageStartedSchema,
+} from '../triage/schemas.ts';
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the handlers validate with and
@@ -157,6 +167,36 @@ const OPERATIONS: Record<RouteId, Operation> = {
     success: { status: 200, description: 'The service and DynamoDB answer', schema: HealthSchema },
     alternative: { status: 503, description: 'DynamoDB is unreachable', schema: HealthSchema },
   },
+  listTriagedIncidents: {
+    query: ListIncidentsQuerySchema,
+    success: {
+      status: 200,
+      description: 'A page of triaged incidents',
+      schema: IncidentPageSchema,
+    },
+  },
+  getTriagedIncident: {
+    params: IncidentPathSchema,
+    success: { status: 200, description: 'The triaged incident', schema: IncidentSchema },
+  },
+  reviewHypothesis: {
+    params: HypothesisPathSchema,
+    body: { schema: ReviewRequestSchema, required: true },
+    success: {
+      status: 200,
+      description: 'The hypothesis with its review',
+      schema: HypothesisSchema,
+    },
+  },
+  startTriage: {
+    params: IncidentPathSchema,
+    success: {
+      status: 202,
+      description: 'Triage started; read the incident when it is stored',
+      schema: TriageStartedSchema,
+      headers: { Location: { required: true, description: 'Path of the incident' } },
+    },
+  },
 };
 
 /**
@@ -191,6 +231,7 @@ const REQUEST_COMPONENTS = {
   CreateOrderRequest: CreateOrderRequestSchema,
   CancelOrderRequest: CancelOrderRequestSchema,
   OrderLineRequest: OrderLineRequestSchema,
+  ReviewRequest: ReviewRequestSchema,
 } as const;
 const RESPONSE_COMPONENTS = {
   Order: OrderSchema,
@@ -198,6 +239,9 @@ const RESPONSE_COMPONENTS = {
   OrderPage: OrderPageSchema,
   Problem: ProblemSchema,
   Health: HealthSchema,
+  Incident: IncidentSchema,
+  IncidentPage: IncidentPageSchema,
+  Hypothesis: HypothesisSchema,
 } as const;
 
 const COMPONENT_REF = '#/components/schemas/';
