@@ -43,6 +43,7 @@ import {
 } from './provision.ts';
 import { type ApiRoute, type StackTemplate, TemplateResolver } from './template.ts';
 import { startWarehouseStub, type WarehouseStub } from './warehouse-stub.ts';
+import { prepareLocalTriage, readTriageFunction } from './triage.ts';
 import { startLocalWorker } from './worker.ts';
 
 /** API Gateway's payload limit; handlers enforce their own, smaller one. */
@@ -316,6 +317,19 @@ export const startLocalRuntime = async (
       }),
     });
     cleanups.push(restoreOutput);
+
+    // The triage function on the page topic, and Lambda's Invoke API for it (local/triage.ts).
+    const triageFunction = readTriageFunction(stacks, resolver);
+    if (triageFunction) {
+      const prepared = await prepareLocalTriage(triageFunction, {
+        endpoint: emulatorEndpoint,
+        region: provisioned.region,
+        log,
+      });
+      cleanups.push(setEnv(prepared.environment));
+      const triage = await prepared.start();
+      cleanups.push(() => triage.stop());
+    }
 
     // Handlers read their environment at load: import them only now.
     const loaded: LoadedRoute[] = [];

@@ -101,7 +101,13 @@ export const createTriageDeps = (
     deployments: deploymentsSource(documentClient, tableName, settings.services, settings.stage),
     config: configSource(ssm, process.env[ENV.faultParameterName]),
     traces: tracesSource(xray),
-    runbook: runbookSource(settings.prefix, { baseUrl: settings.runbookRawBaseUrl }),
+    // TRIAGE_RUNBOOK_DIR: the runbooks of a checkout (the local runtime has no network).
+    runbook: runbookSource(
+      settings.prefix,
+      process.env.TRIAGE_RUNBOOK_DIR
+        ? { dir: process.env.TRIAGE_RUNBOOK_DIR }
+        : { baseUrl: settings.runbookRawBaseUrl },
+    ),
   };
   const guardrail = process.env[TRIAGE_ENV.guardrail];
   const [guardrailId, guardrailVersion] = (guardrail ?? '').split('|');
