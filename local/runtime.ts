@@ -42,8 +42,8 @@ import {
   synthesizeLocalStage,
 } from './provision.ts';
 import { type ApiRoute, type StackTemplate, TemplateResolver } from './template.ts';
-import { startWarehouseStub, type WarehouseStub } from './warehouse-stub.ts';
 import { prepareLocalTriage, readTriageFunction } from './triage.ts';
+import { startWarehouseStub, type WarehouseStub } from './warehouse-stub.ts';
 import { startLocalWorker } from './worker.ts';
 
 /** API Gateway's payload limit; handlers enforce their own, smaller one. */

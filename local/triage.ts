@@ -77,8 +77,9 @@ export const readTriageFunction = (
         )
         .map((r) => String(resolver.resolve(stackName, r.Properties?.TopicArn)));
       const environment: Record<string, string> = {};
-      const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> })
-        ?.Variables;
+      const variables = (
+        resource.Properties?.Environment as { Variables?: Record<string, unknown> }
+      )?.Variables;
       for (const [name, raw] of Object.entries(variables ?? {})) {
         if (NOT_FROM_TEMPLATE.test(name)) continue;
         try {
@@ -165,12 +166,18 @@ export const prepareLocalTriage = async (
     }
     log(`triage  ${source} failed: ${lastError?.name}: ${lastError?.message}`);
     if (spec.onFailureQueueName) {
-      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: spec.onFailureQueueName }));
+      const { QueueUrl } = await sqs.send(
+        new GetQueueUrlCommand({ QueueName: spec.onFailureQueueName }),
+      );
       await sqs.send(
         new SendMessageCommand({
           QueueUrl,
           MessageBody: JSON.stringify({
-            requestContext: { requestId: randomUUID(), condition: 'RetriesExhausted', approximateInvokeCount: 2 },
+            requestContext: {
+              requestId: randomUUID(),
+              condition: 'RetriesExhausted',
+              approximateInvokeCount: 2,
+            },
             requestPayload: event,
             responsePayload: { errorType: lastError?.name, errorMessage: lastError?.message },
           }),
@@ -190,8 +197,15 @@ export const prepareLocalTriage = async (
     request.on('end', () => {
       const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(request.url ?? '');
       const name = decodeURIComponent(match?.[1] ?? '');
-      if (request.method !== 'POST' || !match || !(name === spec.functionName || name.endsWith(`:${spec.functionName}`))) {
-        response.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' });
+      if (
+        request.method !== 'POST' ||
+        !match ||
+        !(name === spec.functionName || name.endsWith(`:${spec.functionName}`))
+      ) {
+        response.writeHead(404, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'ResourceNotFoundException',
+        });
         response.end(JSON.stringify({ Type: 'User', message: `Function not found: ${name}` }));
         return;
       }
@@ -200,7 +214,9 @@ export const prepareLocalTriage = async (
         event = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       } catch {
         response.writeHead(400, { 'x-amzn-errortype': 'InvalidRequestContentException' });
-        response.end(JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }));
+        response.end(
+          JSON.stringify({ Type: 'User', message: 'Could not parse request body into json' }),
+        );
         return;
       }
       // Only asynchronous invocations are played: that is how the start route calls it.
@@ -237,7 +253,11 @@ export const prepareLocalTriage = async (
         polling += 1;
         try {
           const { Messages } = await sqs.send(
-            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+            new ReceiveMessageCommand({
+              QueueUrl: queueUrl,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: 1,
+            }),
           );
           for (const message of Messages ?? []) {
             const envelope = JSON.parse(message.Body ?? '{}') as Record<string, string>;
@@ -264,7 +284,12 @@ export const prepareLocalTriage = async (
               ],
             };
             track(invoke(event, 'page'));
-            await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+            await sqs.send(
+              new DeleteMessageCommand({
+                QueueUrl: queueUrl,
+                ReceiptHandle: message.ReceiptHandle,
+              }),
+            );
           }
         } catch (error) {
           if (!stopping) log(`triage  polling the page topic failed: ${(error as Error).message}`);
@@ -285,7 +310,8 @@ export const prepareLocalTriage = async (
         await poll;
         await Promise.allSettled([...running]);
         await new Promise<void>((resolve) => invokeServer.close(() => resolve()));
-        for (const arn of subscriptions) await sns.send(new UnsubscribeCommand({ SubscriptionArn: arn })).catch(() => undefined);
+        for (const arn of subscriptions)
+          await sns.send(new UnsubscribeCommand({ SubscriptionArn: arn })).catch(() => undefined);
         await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
         sqs.destroy();
         sns.destroy();
@@ -304,7 +330,9 @@ export const prepareLocalTriage = async (
 };
 
 const loadHandler = async (entry: string): Promise<Handler> => {
-  const module = (await import(pathToFileURL(join(REPO_ROOT, entry)).href)) as { handler?: Handler };
+  const module = (await import(pathToFileURL(join(REPO_ROOT, entry)).href)) as {
+    handler?: Handler;
+  };
   if (typeof module.handler !== 'function') throw new Error(`${entry} does not export 'handler'`);
   return module.handler;
 };
