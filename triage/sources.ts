@@ -216,10 +216,8 @@ export const logsSource =
     const pollMs = options.pollMs ?? 500;
     const byFingerprint = async (from: Date, to: Date): Promise<Aggregate[]> => {
       const rows = await runQuery(logs, logGroups, FINGERPRINT_QUERY, from, to, signal, pollMs);
-      // An engine without `stats` (the emulator) answers with plain rows: group them here.
-      if (rows.length > 0 && rows.every((row) => row.errors === undefined))
-        return aggregateErrorLines(rows);
-      if (rows.length === 0) {
+      // An engine without `stats` (the emulator) ignores it: read the raw lines and group them here.
+      if (rows.length === 0 || rows.every((row) => row.errors === undefined)) {
         const raw = await runQuery(logs, logGroups, RAW_ERRORS_QUERY, from, to, signal, pollMs);
         return aggregateErrorLines(raw);
       }
