@@ -12,17 +12,20 @@ const described = <T extends z.ZodMiniType>(schema: T, description: string): T =
 
 /** `<alarm name>#<ISO time the incident opened>`, URL-encoded in paths. */
 export const IncidentIdSchema = described(
-  z
-    .pipe(
-      z.string().check(z.minLength(3), z.maxLength(512)),
+  z.pipe(
+    z.string().check(z.minLength(3), z.maxLength(512)),
+    z.pipe(
       z.transform((raw: string) => (raw.includes('%') ? safeDecode(raw) : raw)),
-    )
-    .check(
-      z.regex(
-        /^[^#\s]{1,255}#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/,
-        'Must be <alarm name>#<ISO time>, URL-encoded',
-      ),
+      z
+        .string()
+        .check(
+          z.regex(
+            /^[^#\s]{1,255}#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/,
+            'Must be <alarm name>#<ISO time>, URL-encoded',
+          ),
+        ),
     ),
+  ),
   'Incident id: the alarm name, #, and the ISO time the incident opened (URL-encoded)',
 );
 
@@ -47,9 +50,10 @@ export const HypothesisPathSchema = z.strictObject({
 export const ListIncidentsQuerySchema = z.strictObject({
   limit: z.optional(
     described(
-      z
-        .pipe(z.string().check(z.regex(/^\d{1,3}$/, 'Must be 1–50')), z.transform(Number))
-        .check(z.refine((n: number) => n >= 1 && n <= 50, 'Must be 1–50')),
+      z.pipe(
+        z.string().check(z.regex(/^\d{1,3}$/, 'Must be a whole number from 1 to 50')),
+        z.pipe(z.transform(Number), z.int().check(z.minimum(1), z.maximum(50))),
+      ),
       'Page size, 1–50 (default 20)',
     ),
   ),
