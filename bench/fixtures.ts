@@ -55,6 +55,10 @@ export const storedOrder = (status = 'PENDING') => ({
   contact: CONTACT,
 });
 
+/** An incident id of the triage routes: `<alarm name>#<ISO time>`. */
+const TRIAGE_INCIDENT_ID =
+  'Orders-bench-slo-create-availability-page-fast#2025-01-01T00:00:00.000Z';
+
 interface RequestShape {
   readonly method: 'GET' | 'POST';
   readonly path: string;
@@ -109,6 +113,34 @@ const REQUESTS: Readonly<Record<RouteId | 'baseline', () => RequestShape>> = {
   getIncident: () => incidentRequest('GET', ''),
   acknowledgeIncident: () => incidentRequest('POST', '/ack'),
   resolveIncident: () => incidentRequest('POST', '/resolve'),
+  listTriagedIncidents: () => ({
+    method: 'GET',
+    path: '/triage/incidents',
+    resource: '/triage/incidents',
+    scope: 'orders/incidents.operate',
+  }),
+  getTriagedIncident: () => ({
+    method: 'GET',
+    path: `/triage/incidents/${encodeURIComponent(TRIAGE_INCIDENT_ID)}`,
+    resource: '/triage/incidents/{incidentId}',
+    pathParameters: { incidentId: TRIAGE_INCIDENT_ID },
+    scope: 'orders/incidents.operate',
+  }),
+  reviewHypothesis: () => ({
+    method: 'POST',
+    path: `/triage/incidents/${encodeURIComponent(TRIAGE_INCIDENT_ID)}/hypotheses/h-1/review`,
+    resource: '/triage/incidents/{incidentId}/hypotheses/{hypothesisId}/review',
+    pathParameters: { incidentId: TRIAGE_INCIDENT_ID, hypothesisId: 'h-1' },
+    body: { decision: 'accepted', reason: 'benchmark' },
+    scope: 'orders/incidents.operate',
+  }),
+  startTriage: () => ({
+    method: 'POST',
+    path: `/triage/incidents/${encodeURIComponent(TRIAGE_INCIDENT_ID)}/runs`,
+    resource: '/triage/incidents/{incidentId}/runs',
+    pathParameters: { incidentId: TRIAGE_INCIDENT_ID },
+    scope: 'orders/incidents.operate',
+  }),
 };
 
 const INCIDENT_ID = 'Orders-bench-alarm#2025-01-01T00:00:00.000Z';

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { describePlaceholder, findPlaceholders } from '#config/placeholders';
 import type { StageConfig } from '#config/stages';
 import { ExplicitLogGroups } from './constructs/log-groups.ts';
+import { publishPageTopic } from './constructs/triage.ts';
 import { AlertingStack } from './stacks/alerting-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import {
@@ -55,7 +56,11 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     config,
     apiName: api.api.restApiName,
   });
-  // Deploy order only: the operator routes read the incidents table's SSM parameters.
+  // Triage runs on every page: the Alerting stack publishes the page topic's ARN in SSM and the
+  // Api stack, beside the triage function, subscribes to it (so it deploys after Alerting).
+  publishPageTopic(alerting, alerting.topics.page, config);
+  api.triage.subscribePageTopic();
+  // Deploy order too: the operator routes read the incidents table's SSM parameters.
   api.addStackDependency(alerting);
   // Every table of the Data stack, present and future, is in the backup plan and restore tests.
   Tags.of(data).add(BACKUP_TAG_KEY, backupTagValue(config), {

@@ -21,6 +21,15 @@ export const oauthScope = (scope: OrdersScope): string => `${RESOURCE_SERVER_IDE
  */
 export const READ_ALL_SCOPE: OrdersScope = 'orders.read.all';
 
+/**
+ * The operators' scope: incident routes (triage review, paging acknowledgement). Only the stage's
+ * operator client holds it; it grants no access to orders.
+ */
+export const INCIDENTS_SCOPE: OrdersScope = 'incidents.operate';
+
+/** What an incident-triage route does with the triage records. */
+export type TriageAccess = 'read' | 'review' | 'start';
+
 /** DynamoDB actions a route may be granted on the orders table. */
 export type OrdersTableAction =
   | 'dynamodb:GetItem'
@@ -73,6 +82,8 @@ export interface RouteDefinition {
     readonly catalog?: boolean;
     /** Reads (`read`) or also acknowledges and resolves (`write`) paging incidents. */
     readonly incidentsTable?: 'read' | 'write';
+    /** Reads or reviews triage records, or starts a triage run (see `cdk/constructs/triage.ts`). */
+    readonly triage?: TriageAccess;
   };
 }
 
@@ -100,10 +111,11 @@ export type RouteId =
   | 'listIncidents'
   | 'getIncident'
   | 'acknowledgeIncident'
-  | 'resolveIncident';
-
-/** The scope of the operator routes (paging incidents); no orders consumer holds it. */
-export const OPERATOR_SCOPE: OrdersScope = 'incidents.operate';
+  | 'resolveIncident'
+  | 'listTriagedIncidents'
+  | 'getTriagedIncident'
+  | 'reviewHypothesis'
+  | 'startTriage';
 
 export const ROUTES: readonly RouteDefinition[] = [
   {
@@ -182,7 +194,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/incidents',
     entry: 'functions/incidents/list-incidents.ts',
     summary: 'List the open paging incidents (operators)',
-    auth: { type: 'oauth', scopes: [OPERATOR_SCOPE] },
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
     problems: {},
     access: { ordersTable: [], incidentsTable: 'read' },
   },
@@ -192,7 +204,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/incidents/{incidentId}',
     entry: 'functions/incidents/get-incident.ts',
     summary: 'Read one paging incident (operators)',
-    auth: { type: 'oauth', scopes: [OPERATOR_SCOPE] },
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
     problems: { 404: ['INCIDENT_NOT_FOUND'] },
     access: { ordersTable: [], incidentsTable: 'read' },
   },
@@ -202,7 +214,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/incidents/{incidentId}/ack',
     entry: 'functions/incidents/acknowledge-incident.ts',
     summary: 'Acknowledge an open incident: escalation stops (operators)',
-    auth: { type: 'oauth', scopes: [OPERATOR_SCOPE] },
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
     problems: {
       400: ['MALFORMED_JSON'],
       404: ['INCIDENT_NOT_FOUND'],
@@ -218,7 +230,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/incidents/{incidentId}/resolve',
     entry: 'functions/incidents/resolve-incident.ts',
     summary: 'Resolve an incident (operators)',
-    auth: { type: 'oauth', scopes: [OPERATOR_SCOPE] },
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
     problems: {
       400: ['MALFORMED_JSON'],
       404: ['INCIDENT_NOT_FOUND'],
@@ -227,6 +239,52 @@ export const ROUTES: readonly RouteDefinition[] = [
       415: ['UNSUPPORTED_MEDIA_TYPE'],
     },
     access: { ordersTable: [], incidentsTable: 'write' },
+  },
+  // Incident triage, for the operator client only (docs/triage.md).
+  {
+    id: 'listTriagedIncidents',
+    method: 'GET',
+    path: '/triage/incidents',
+    entry: 'functions/triage/list-incidents.ts',
+    summary: 'List triaged incidents, newest first',
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
+    problems: { 400: ['INVALID_CURSOR'] },
+    access: { ordersTable: [], triage: 'read' },
+  },
+  {
+    id: 'getTriagedIncident',
+    method: 'GET',
+    path: '/triage/incidents/{incidentId}',
+    entry: 'functions/triage/get-incident.ts',
+    summary: 'Read one triaged incident: its evidence, hypotheses and reviews',
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
+    problems: { 404: ['INCIDENT_NOT_FOUND'] },
+    access: { ordersTable: [], triage: 'read' },
+  },
+  {
+    id: 'reviewHypothesis',
+    method: 'POST',
+    path: '/triage/incidents/{incidentId}/hypotheses/{hypothesisId}/review',
+    entry: 'functions/triage/review-hypothesis.ts',
+    summary: 'Accept or reject one hypothesis, with a reason (audited)',
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
+    problems: {
+      400: ['MALFORMED_JSON'],
+      404: ['INCIDENT_NOT_FOUND', 'HYPOTHESIS_NOT_FOUND'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
+    access: { ordersTable: [], triage: 'review' },
+  },
+  {
+    id: 'startTriage',
+    method: 'POST',
+    path: '/triage/incidents/{incidentId}/runs',
+    entry: 'functions/triage/start-triage.ts',
+    summary: 'Start triage of an incident (its alarm name and opening time) again',
+    auth: { type: 'oauth', scopes: [INCIDENTS_SCOPE] },
+    problems: {},
+    access: { ordersTable: [], triage: 'start' },
   },
 ];
 

@@ -125,7 +125,11 @@ export const prepareLocalEscalation = async (
     );
   const log = options.log ?? ((line: string) => console.error(line));
   const functions = readIncidentFunctions(options.resolver);
-  const subscriptions = readLambdaSubscriptions(options.resolver);
+  // Only the incident functions' subscriptions: other modules play other functions' deliveries
+  // (local/triage.ts the triage function's).
+  const subscriptions = readLambdaSubscriptions(options.resolver).filter((subscription) =>
+    functions.some((fn) => fn.arn === subscription.functionArn),
+  );
   const handlers = new Map<string, Handler>();
 
   const invoke = async (functionArn: string, payload: unknown): Promise<unknown> => {

@@ -44,6 +44,7 @@ import {
   synthesizeLocalStage,
 } from './provision.ts';
 import { type ApiRoute, type StackTemplate, TemplateResolver } from './template.ts';
+import { prepareLocalTriage, readTriageFunction } from './triage.ts';
 import { startWarehouseStub, type WarehouseStub } from './warehouse-stub.ts';
 import { startLocalWorker } from './worker.ts';
 import { startXRayDaemon, traceHeaderFor, withTraceHeader } from './xray.ts';
@@ -374,6 +375,19 @@ export const startLocalRuntime = async (
       }),
     });
     cleanups.push(restoreOutput);
+
+    // The triage function on the page topic, and Lambda's Invoke API for it (local/triage.ts).
+    const triageFunction = readTriageFunction(stacks, resolver);
+    if (triageFunction) {
+      const prepared = await prepareLocalTriage(triageFunction, {
+        endpoint: emulatorEndpoint,
+        region: provisioned.region,
+        log,
+      });
+      cleanups.push(setEnv(prepared.environment));
+      const triage = await prepared.start();
+      cleanups.push(() => triage.stop());
+    }
 
     // Handlers read their environment at load: import them only now.
     const loaded: LoadedRoute[] = [];

@@ -716,7 +716,8 @@ export const extractDataResources = (resolver: TemplateResolver): DataResourceSp
           });
           break;
         case 'AWS::SNS::Subscription': {
-          // The emulator cannot run functions: local/escalation.ts delivers to them itself.
+          // The emulator runs no Lambda code: local/escalation.ts and local/triage.ts deliver to
+          // the functions themselves.
           if (props.Protocol === 'lambda') break;
           const attributes = stringAttributes(props, SUBSCRIPTION_ATTRIBUTES);
           if (props.FilterPolicy !== undefined)

@@ -249,6 +249,54 @@ export interface PagingConfig {
   };
 }
 
+/** The Bedrock model triage asks, and what it may spend. */
+export interface TriageModelConfig {
+  /** Bedrock model id (on-demand foundation model), e.g. `anthropic.claude-3-haiku-20240307-v1:0`. */
+  readonly modelId: string;
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly topP: number;
+  /** USD per input token, for the cost-per-incident metric (Bedrock's on-demand price list). */
+  readonly pricePerInputTokenUsd: number;
+  /** USD per output token. */
+  readonly pricePerOutputTokenUsd: number;
+  /** Converse attempts, retries on throttling included. */
+  readonly maxAttempts: number;
+  /** First backoff after a throttled attempt; doubles each retry, with jitter. */
+  readonly baseDelayMs: number;
+  /** Whole model call, retries included; past it triage keeps the baseline hypotheses. */
+  readonly deadlineMs: number;
+}
+
+/** AI-assisted incident triage (see docs/triage.md). */
+export interface TriageConfig {
+  /** Whether the triage function subscribes to the page topic. The operator routes always exist. */
+  readonly enabled: boolean;
+  /**
+   * The model; absent means the deterministic rules alone.
+   * @default - rules only
+   */
+  readonly model?: TriageModelConfig;
+  /** Bedrock Guardrail on every model call: what its sensitive-information filters do with PII. */
+  readonly guardrailPiiAction: 'ANONYMIZE' | 'BLOCK';
+  /** Also run Amazon Comprehend DetectPiiEntities over log text before the model sees it. */
+  readonly comprehend: boolean;
+  /** Largest context bundle, in bytes, after prioritised truncation. */
+  readonly bundleMaxBytes: number;
+  /** Minutes before the alarm looked at (and as many again before that, for comparison). */
+  readonly windowMinutes: number;
+  /** Per-source timeout of context gathering; Logs Insights gets `logsTimeoutMs`. */
+  readonly sourceTimeoutMs: number;
+  readonly logsTimeoutMs: number;
+  /** Days an incident record and its reviews are kept (DynamoDB TTL). */
+  readonly retentionDays: number;
+  /**
+   * Read the pipeline's deployments record (its table name from SSM at deploy time: deploy the
+   * deployments stack first). Services are the record's `<service>` keys.
+   */
+  readonly deployments: { readonly enabled: boolean; readonly services: readonly string[] };
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of stack names: `${appName}-${stage}-<Stack>`. */
@@ -292,6 +340,8 @@ export interface StageConfig {
   readonly logSampleRate?: number;
   /** Backups, restore testing and recovery targets. */
   readonly dr: DrConfig;
+  /** AI-assisted incident triage: model, guardrail, budgets and timeouts. */
+  readonly triage: TriageConfig;
 }
 
 const ordersTargets = (
@@ -388,6 +438,34 @@ const paging = (stage: StageName, secondaryAfter: number, managerAfter: number):
   },
 });
 
+/**
+ * Triage settings shared by the stages; prices are Bedrock on-demand list prices of the model
+ * (USD per token) and only feed the cost metric.
+ */
+const triage = (overrides: Partial<TriageConfig> = {}): TriageConfig => ({
+  enabled: true,
+  model: {
+    modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+    maxTokens: 1200,
+    temperature: 0,
+    topP: 0.9,
+    pricePerInputTokenUsd: 0.25 / 1_000_000,
+    pricePerOutputTokenUsd: 1.25 / 1_000_000,
+    maxAttempts: 3,
+    baseDelayMs: 500,
+    deadlineMs: 20_000,
+  },
+  guardrailPiiAction: 'ANONYMIZE',
+  comprehend: false,
+  bundleMaxBytes: 48 * 1024,
+  windowMinutes: 60,
+  sourceTimeoutMs: 4_000,
+  logsTimeoutMs: 8_000,
+  retentionDays: 90,
+  deployments: { enabled: true, services: ['orders'] },
+  ...overrides,
+});
+
 /** Where the repository's runbooks are browsed; replace with your fork's URL. */
 const RUNBOOKS_URL = 'https://github.com/example-org/sre-serverless-platform/blob/main/runbooks';
 
@@ -470,6 +548,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 4,
       },
     },
+    triage: triage({ comprehend: false, retentionDays: 30 }),
   },
   staging: {
     stage: 'staging',
@@ -549,6 +628,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 4,
       },
     },
+    triage: triage(),
   },
   prod: {
     stage: 'prod',
@@ -632,6 +712,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 6,
       },
     },
+    triage: triage({ comprehend: true, retentionDays: 365 }),
   },
 };
 

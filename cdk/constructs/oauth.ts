@@ -8,5 +8,5 @@ export const ORDERS_SCOPES: Readonly<Record<OrdersScope, string>> = {
   'orders.write': "Create orders and cancel the calling consumer's own orders",
   'orders.read.all': "Read every consumer's orders (reporting); grants no writes",
   'incidents.operate':
-    'Read, acknowledge and resolve paging incidents (on-call operators); no orders',
+    'Operate incidents: read, acknowledge and resolve paging incidents; read triage, review hypotheses, start triage; no order data',
 };

@@ -53,6 +53,7 @@ import { INCIDENTS_OPEN_INDEX, incidentParameterNames } from '../constructs/esca
 import { acknowledgeNag } from '../constructs/nag.ts';
 import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constructs/oauth.ts';
 import { OrdersFunction } from '../constructs/orders-function.ts';
+import { Triage } from '../constructs/triage.ts';
 import { dataParameterNames, faultParameterName } from './data-stack.ts';
 
 /** The data resources the API's functions use. The Data stack provides them. */
@@ -140,6 +141,8 @@ export class ApiStack extends Stack {
   /** The function of each route, by route id. */
   public readonly functions: Readonly<Record<RouteId, OrdersFunction>>;
   public readonly webAcl: CfnWebACL | undefined;
+  /** Incident triage: its table, chat topic, guardrail and function. */
+  public readonly triage: Triage;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -313,10 +316,18 @@ export class ApiStack extends Stack {
       'The cursor HMAC key guards only pagination state that expires with the page; rotating it would turn every cursor in flight into a 400. Replace it (new secret version) when compromise is suspected; docs/security.md says how.',
     );
 
+    // --- Incident triage (its operator routes are bound in the loop below) ---
+    this.triage = new Triage(this, 'Triage', {
+      config,
+      key: data.key,
+      ...(data.faultParameter && { faultParameter: data.faultParameter }),
+    });
+
     // --- One function per route ---
     const functions: Partial<Record<RouteId, OrdersFunction>> = {};
     for (const route of ROUTES) {
       const fn = this.routeFunction(route, config, data, { secret: cursorSecret });
+      if (route.access.triage) this.triage.bindRoute(fn, route.access.triage);
       functions[route.id] = fn;
       const resource = this.api.root.resourceForPath(route.path);
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
@@ -350,6 +361,7 @@ export class ApiStack extends Stack {
       }
     }
     this.functions = functions as Record<RouteId, OrdersFunction>;
+    this.triage.watchLogGroups(Object.values(this.functions).map((fn) => fn.logGroup));
 
     // --- Consumers: OAuth client + API key + usage plan each ---
     const consumerOutputs: Array<[string, string, string]> = [];

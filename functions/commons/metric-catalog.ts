@@ -149,6 +149,30 @@ export const METRICS = {
     "Time from an order's creation to its fulfilment",
     'fulfilment worker',
   ),
+  // Incident triage (route dimension: the operator route, or `triage` for a run)
+  TriageRuns: route('Count', 'An incident was triaged', 'triage'),
+  TriageModelFallbacks: route(
+    'Count',
+    'A triage run kept only the baseline hypotheses because the model failed, was throttled, timed out, was blocked by the guardrail or answered off-schema',
+    'triage',
+  ),
+  TriageInputTokens: route('Count', 'Model input tokens of one triage run', 'triage'),
+  TriageOutputTokens: route('Count', 'Model output tokens of one triage run', 'triage'),
+  TriageCostUsd: route(
+    'None',
+    'Model cost of one triage run, in USD, from the configured per-token prices',
+    'triage',
+  ),
+  TriageSourcesDegraded: route(
+    'Count',
+    'Context sources of one triage run that timed out or failed',
+    'triage',
+  ),
+  TriageHypothesisAccepted: route(
+    'None',
+    '1 when an operator accepted a hypothesis, 0 when they rejected it: its Average is the accuracy (accepted ÷ reviewed), its SampleCount the reviews',
+    'reviewHypothesis',
+  ),
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof METRICS;

@@ -30,6 +30,16 @@ import {
   type RouteDefinition,
   type RouteId,
 } from '../routes.ts';
+import {
+  HypothesisPathSchema,
+  HypothesisSchema,
+  ListIncidentsQuerySchema,
+  ReviewRequestSchema,
+  IncidentPageSchema as TriagedIncidentPageSchema,
+  IncidentPathSchema as TriagedIncidentPathSchema,
+  IncidentSchema as TriagedIncidentSchema,
+  TriageStartedSchema,
+} from '../triage/schemas.ts';
 
 /**
  * The OpenAPI 3 document, generated from the same zod schemas the handlers validate with and
@@ -189,6 +199,36 @@ const OPERATIONS: Record<RouteId, Operation> = {
     body: { schema: IncidentActionRequestSchema, required: false },
     success: { status: 200, description: 'The resolved incident', schema: IncidentSchema },
   },
+  listTriagedIncidents: {
+    query: ListIncidentsQuerySchema,
+    success: {
+      status: 200,
+      description: 'A page of triaged incidents',
+      schema: TriagedIncidentPageSchema,
+    },
+  },
+  getTriagedIncident: {
+    params: TriagedIncidentPathSchema,
+    success: { status: 200, description: 'The triaged incident', schema: TriagedIncidentSchema },
+  },
+  reviewHypothesis: {
+    params: HypothesisPathSchema,
+    body: { schema: ReviewRequestSchema, required: true },
+    success: {
+      status: 200,
+      description: 'The hypothesis with its review',
+      schema: HypothesisSchema,
+    },
+  },
+  startTriage: {
+    params: TriagedIncidentPathSchema,
+    success: {
+      status: 202,
+      description: 'Triage started; read the incident when it is stored',
+      schema: TriageStartedSchema,
+      headers: { Location: { required: true, description: 'Path of the incident' } },
+    },
+  },
 };
 
 /**
@@ -225,6 +265,7 @@ const REQUEST_COMPONENTS = {
   OrderLineRequest: OrderLineRequestSchema,
   Contact: ContactSchema,
   IncidentActionRequest: IncidentActionRequestSchema,
+  ReviewRequest: ReviewRequestSchema,
 } as const;
 const RESPONSE_COMPONENTS = {
   Order: OrderSchema,
@@ -235,6 +276,9 @@ const RESPONSE_COMPONENTS = {
   Health: HealthSchema,
   Incident: IncidentSchema,
   IncidentList: IncidentListSchema,
+  TriagedIncidentPage: TriagedIncidentPageSchema,
+  TriagedIncident: TriagedIncidentSchema,
+  Hypothesis: HypothesisSchema,
 } as const;
 
 const COMPONENT_REF = '#/components/schemas/';

@@ -211,6 +211,12 @@ describe.runIf(local)('npm start -- --verbose', () => {
           method: 'POST',
           body: '{}',
         }),
+      // The incident routes need the operator's token: with the storefront's, API Gateway's 403.
+      listTriagedIncidents: () => send('/triage/incidents'),
+      getTriagedIncident: () => send('/triage/incidents/a%23b'),
+      reviewHypothesis: () =>
+        send('/triage/incidents/a%23b/hypotheses/h-1/review', { method: 'POST', body: '{}' }),
+      startTriage: () => send('/triage/incidents/a%23b/runs', { method: 'POST' }),
     };
     // npm start runs the fulfilment worker: by the time cancel arrives the order may already be
     // FULFILLED, and 409 INVALID_STATE is then the right answer. Any other status is a failure.
@@ -220,6 +226,10 @@ describe.runIf(local)('npm start -- --verbose', () => {
       getIncident: [403],
       acknowledgeIncident: [403],
       resolveIncident: [403],
+      listTriagedIncidents: [403],
+      getTriagedIncident: [403],
+      reviewHypothesis: [403],
+      startTriage: [403],
     };
     for (const [route, request] of Object.entries(calls)) {
       const response = await request();

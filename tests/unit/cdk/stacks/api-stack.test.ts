@@ -6,6 +6,10 @@ import { STAGE_NAMES, STAGES, type StageConfig } from '#config/stages';
 import { ROUTES } from '#routes';
 import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
 import { incidentParameterNames } from '../../../../cdk/constructs/escalation.ts';
+import {
+  deploymentsTableParameterName,
+  pageTopicParameterName,
+} from '../../../../cdk/constructs/triage.ts';
 import { createOrdersService } from '../../../../cdk/service.ts';
 import { dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
 
@@ -26,7 +30,8 @@ describe('ApiStack', () => {
           Metadata: Match.objectLike({ 'orders:routeId': route.id, 'orders:entry': route.entry }),
         });
       }
-      dev.api.resourceCountIs('AWS::Lambda::Function', ROUTES.length);
+      // Plus the triage function, which serves no route.
+      dev.api.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
     });
 
     it('runs every function on nodejs22.x, arm64, with active X-Ray tracing', () => {
@@ -39,8 +44,8 @@ describe('ApiStack', () => {
         },
       });
 
-      // Assess
-      expect(Object.keys(matching)).toHaveLength(ROUTES.length);
+      // Assess: the route functions and the triage function.
+      expect(Object.keys(matching)).toHaveLength(ROUTES.length + 1);
     });
 
     it('takes memory and timeout from the stage config', () => {
@@ -130,8 +135,9 @@ describe('ApiStack', () => {
           Properties: { RetentionInDays: days },
         });
 
-        // Assess: one per function plus the access logs, and no LogRetention custom resource.
-        expect(Object.keys(groups)).toHaveLength(ROUTES.length + 1);
+        // Assess: one per function (routes and triage) plus the access logs, and no LogRetention
+        // custom resource.
+        expect(Object.keys(groups)).toHaveLength(ROUTES.length + 2);
         expect(stage.api.findResources('Custom::LogRetention')).toEqual({});
       },
     );
@@ -345,6 +351,9 @@ describe('ApiStack', () => {
           // The operator routes find the Alerting stack's incidents table the same way.
           incidentParameterNames(STAGES.dev).tableName,
           incidentParameterNames(STAGES.dev).keyArn,
+          // The triage function's subscription and its deployments record (not Data stack values).
+          pageTopicParameterName(STAGES.dev),
+          deploymentsTableParameterName(STAGES.dev),
         ].sort(),
       );
     });
