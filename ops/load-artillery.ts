@@ -181,7 +181,8 @@ export const watchRuntimeProcesses = async (): Promise<Record<string, number>> =
       ? 'emulator (moto)'
       : /worker/.test(child.command)
         ? 'fulfilment worker'
-        : /artillery/.test(child.command)
+        : // Artillery is measured on its own; esbuild is tsx's compiler, idle during a run.
+          /artillery|esbuild/.test(child.command)
           ? undefined
           : child.command.split(' ')[0];
     if (name) found[name] = (found[name] ?? 0) + (await processCpuSeconds(child.pid));

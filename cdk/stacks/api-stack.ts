@@ -306,7 +306,7 @@ export class ApiStack extends Stack {
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       const method: Method = resource.addMethod(
         route.method,
-        new LambdaIntegration(fn),
+        new LambdaIntegration(fn.invokeTarget),
         route.auth.type === 'public'
           ? { authorizationType: AuthorizationType.NONE, apiKeyRequired: false }
           : {
