@@ -83,7 +83,10 @@ export interface LoadRunResult {
   };
   readonly statusCodes: Readonly<Record<string, number>>;
   readonly latencyMs: Percentiles;
-  readonly endpoints: Readonly<Record<string, Percentiles & { readonly count: number }>>;
+  /** Per request name of `load/flows.yml`: count, mean and percentiles. */
+  readonly endpoints: Readonly<
+    Record<string, Percentiles & { readonly count: number; readonly mean: number }>
+  >;
   readonly timeline: readonly (Percentiles & {
     readonly at: string;
     readonly requests: number;
@@ -136,11 +139,12 @@ export const summariseReport = (
   const first = aggregate.firstMetricAt ?? 0;
   const last = aggregate.lastMetricAt ?? first;
   const durationSeconds = Math.max((last - first) / 1000, 0);
-  const endpoints: Record<string, Percentiles & { count: number }> = {};
+  const endpoints: Record<string, Percentiles & { count: number; mean: number }> = {};
   for (const [name, summary] of Object.entries(aggregate.summaries ?? {})) {
     if (!name.startsWith(ENDPOINT_PREFIX)) continue;
     endpoints[name.slice(ENDPOINT_PREFIX.length)] = {
       count: summary.count ?? 0,
+      mean: summary.mean ?? 0,
       ...percentiles(summary),
     };
   }

@@ -426,10 +426,10 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     dynamodb: {
       justification:
-        'On demand: dev traffic is a few test runs a day, so pay per request costs cents and idles at zero; the ceilings cap what a runaway test can spend.',
-      orders: onDemand(200, 100),
+        'On demand: dev traffic is a few test runs a day, so pay per request costs cents and idles at zero. The ceilings hold what the API throttle lets through (npm run capacity) and cap what a runaway test can spend.',
+      orders: onDemand(200, 500),
       idempotency: onDemand(100, 100),
-      catalog: onDemand(200, 50),
+      catalog: onDemand(100, 50),
     },
   },
   staging: {
@@ -512,10 +512,10 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     dynamodb: {
       justification:
-        'On demand: staging sees load tests and release checks in bursts, idle otherwise; ceilings at about twice the steady load test keep a stuck loop from running up the bill.',
-      orders: onDemand(1_000, 1_000),
+        'On demand: staging sees load tests and release checks in bursts, idle otherwise. The ceilings hold what the API throttle lets through (npm run capacity) and keep a stuck loop from running up the bill.',
+      orders: onDemand(1_000, 2_000),
       idempotency: onDemand(500, 500),
-      catalog: onDemand(1_000, 100),
+      catalog: onDemand(1_000, 200),
     },
   },
   prod: {
@@ -607,10 +607,10 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     },
     dynamodb: {
       justification:
-        'On demand: order traffic follows campaigns and the time of day, and on demand absorbs a spike at once where provisioned capacity needs minutes to scale. A unit costs about three times its fully used provisioned equivalent, so provisioned capacity pays only for a steady base above roughly a third of average utilisation (npm run capacity prints both). Ceilings sit above the API throttle (1,000 requests/s) so the API, not the table, throttles first.',
-      orders: onDemand(8_000, 8_000),
-      idempotency: onDemand(4_000, 4_000),
-      catalog: onDemand(8_000, 500),
+        'On demand: order traffic follows campaigns and the time of day, and on demand absorbs a spike at once where provisioned capacity needs minutes to scale. A unit costs about three times its fully used provisioned equivalent, so provisioned capacity pays only for a steady base above roughly a third of average utilisation (npm run capacity prints both). The ceilings hold what the API throttle (1,000 requests/s) lets through with the mix of the load tests, so the API, not the table, throttles first.',
+      orders: onDemand(4_000, 10_000),
+      idempotency: onDemand(2_000, 2_000),
+      catalog: onDemand(2_000, 500),
     },
   },
 };

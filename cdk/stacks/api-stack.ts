@@ -38,7 +38,7 @@ import { type IStringParameter, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
-import { reservedConcurrencyProblems, type StageConfig } from '#config/stages';
+import { limitsProblems, reservedConcurrencyProblems, type StageConfig } from '#config/stages';
 import {
   CONSUMER_METADATA,
   GATEWAY_PROBLEMS,
@@ -145,6 +145,8 @@ export class ApiStack extends Stack {
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const [concurrencyProblem] = reservedConcurrencyProblems([config]);
     if (concurrencyProblem) throw new Error(concurrencyProblem);
+    const [limitsProblem] = limitsProblems(config);
+    if (limitsProblem) throw new Error(limitsProblem);
     const data = importOrdersData(this, config);
 
     // --- Auth: client-credentials tokens, one app client per consumer ---
