@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '#local/paths';
 import { CliError } from './cli.ts';
@@ -119,7 +119,6 @@ export const describeMachine = async (): Promise<
     loadAverage: { before: number[]; after: number[] };
   }
 > => ({
-  hostname: hostname(),
   platform: process.platform,
   arch: process.arch,
   cpus: cpus().length,

@@ -43,7 +43,6 @@ export interface Percentiles {
 
 /** Where a run happened and with what: a figure means little without it. */
 export interface RunEnvironment {
-  readonly hostname?: string;
   readonly platform: string;
   readonly arch: string;
   readonly cpus: number;
