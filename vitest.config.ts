@@ -22,7 +22,10 @@ export default defineConfig({
           env,
           include: ['tests/unit/**/*.test.ts'],
           setupFiles: ['tests/fixtures/unit-setup.ts', 'tests/fixtures/handler-output.ts'],
-          testTimeout: 60_000,
+          // Synthesizing a stage in memory takes seconds on an idle machine but over a minute on a
+          // busy shared one; a timeout here guards against hangs, it is not a performance check.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {

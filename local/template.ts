@@ -820,6 +820,14 @@ const lambdaTargetOf = (
       if (attribute === 'Arn' && resources[logicalId]?.Type === 'AWS::Lambda::Function')
         found = logicalId;
     }
+    // An alias names its function with a Ref (the function's name).
+    if (
+      intrinsicName(node) === 'Ref' &&
+      resources[String(node.Ref)]?.Type === 'AWS::Lambda::Function'
+    ) {
+      found = String(node.Ref);
+      return;
+    }
     if (
       intrinsicName(node) === 'Ref' &&
       resources[String(node.Ref)]?.Type === 'AWS::Lambda::Alias'

@@ -161,6 +161,62 @@ export interface LambdaConfig {
    * @default 1000
    */
   readonly accountConcurrency?: number;
+  /**
+   * The p99 function duration, in milliseconds, the limits are sized for (Little's law): a
+   * route's reserved concurrency must hold its API Gateway rate limit at this duration, so API
+   * Gateway answers a clean 429 before Lambda throttles (which API Gateway turns into a 5xx).
+   */
+  readonly sizingDurationMs: number;
+  /**
+   * Provisioned concurrency for hot routes, on each function's `live` alias (which API Gateway
+   * then calls), scaled between `min` and `max` by target tracking on its utilisation. Counts
+   * against the route's reserved concurrency, so `max` must fit inside it.
+   * @default - none: every invocation may meet a cold start
+   */
+  readonly provisionedConcurrency?: Readonly<
+    Partial<Record<RouteId, ProvisionedConcurrencyConfig>>
+  >;
+}
+
+/** Provisioned concurrency of one route's `live` alias and how it scales. */
+export interface ProvisionedConcurrencyConfig {
+  /** Environments kept initialised at all times. */
+  readonly min: number;
+  /** Most environments target tracking may provision. */
+  readonly max: number;
+  /**
+   * Share of provisioned environments in use that target tracking keeps
+   * (`LambdaProvisionedConcurrencyUtilization`), between 0.1 and 0.9.
+   */
+  readonly targetUtilization: number;
+}
+
+/** The capacity of one DynamoDB table: on demand with ceilings, or provisioned with autoscaling. */
+export type TableCapacityConfig =
+  | {
+      readonly mode: 'onDemand';
+      /**
+       * Ceilings on the table's read and write request units per second (indexes included):
+       * a runaway client or loop is throttled instead of billed without limit.
+       */
+      readonly maxReadRequestUnits: number;
+      readonly maxWriteRequestUnits: number;
+    }
+  | {
+      readonly mode: 'provisioned';
+      readonly read: { readonly min: number; readonly max: number };
+      readonly write: { readonly min: number; readonly max: number };
+      /** Consumed-to-provisioned percentage autoscaling keeps. */
+      readonly targetUtilizationPercent: number;
+    };
+
+/** DynamoDB capacity of the stage's tables, and why it is chosen so. */
+export interface DynamoDbCapacityConfig {
+  /** Why this mode for this stage: read by people, printed by `npm run capacity`. */
+  readonly justification: string;
+  readonly orders: TableCapacityConfig;
+  readonly idempotency: TableCapacityConfig;
+  readonly catalog: TableCapacityConfig;
 }
 
 /** The fulfilment worker on ECS Fargate, and its image in ECR. */
@@ -342,6 +398,8 @@ export interface StageConfig {
   readonly dr: DrConfig;
   /** AI-assisted incident triage: model, guardrail, budgets and timeouts. */
   readonly triage: TriageConfig;
+  /** Capacity mode and throughput ceilings of the Data stack's tables. */
+  readonly dynamodb: DynamoDbCapacityConfig;
 }
 
 const ordersTargets = (
@@ -356,6 +414,9 @@ const ordersTargets = (
 });
 
 const dailyAt3 = 'cron(0 3 * * ? *)';
+
+const onDemand = (maxReadRequestUnits: number, maxWriteRequestUnits: number) =>
+  ({ mode: 'onDemand', maxReadRequestUnits, maxWriteRequestUnits }) as const;
 
 const storefront = (throttle: ThrottleSettings, quota: number): ConsumerConfig => ({
   name: 'storefront',
@@ -484,10 +545,14 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       memoryMb: 512,
       timeoutSeconds: 10,
       reservedConcurrency: { createOrder: 20, health: 2 },
+      sizingDurationMs: 1000,
     },
     api: {
       throttle: { rateLimit: 50, burstLimit: 100 },
-      methodThrottles: { createOrder: { rateLimit: 20, burstLimit: 40 } },
+      methodThrottles: {
+        createOrder: { rateLimit: 20, burstLimit: 40 },
+        health: { rateLimit: 2, burstLimit: 4 },
+      },
       maxBodyBytes: 64 * 1024,
       corsAllowOrigins: ['http://localhost:3000'],
       ownsAccountCloudWatchRole: true,
@@ -549,6 +614,13 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       },
     },
     triage: triage({ comprehend: false, retentionDays: 30 }),
+    dynamodb: {
+      justification:
+        'On demand: dev traffic is a few test runs a day, so pay per request costs cents and idles at zero. The ceilings hold what the API throttle lets through (npm run capacity) and cap what a runaway test can spend.',
+      orders: onDemand(200, 500),
+      idempotency: onDemand(100, 100),
+      catalog: onDemand(100, 50),
+    },
   },
   staging: {
     stage: 'staging',
@@ -562,10 +634,14 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       memoryMb: 1024,
       timeoutSeconds: 10,
       reservedConcurrency: { createOrder: 50, health: 5 },
+      sizingDurationMs: 500,
     },
     api: {
       throttle: { rateLimit: 200, burstLimit: 400 },
-      methodThrottles: { createOrder: { rateLimit: 100, burstLimit: 200 } },
+      methodThrottles: {
+        createOrder: { rateLimit: 100, burstLimit: 200 },
+        health: { rateLimit: 10, burstLimit: 20 },
+      },
       maxBodyBytes: 64 * 1024,
       corsAllowOrigins: ['https://staging.shop.example.com'],
       ownsAccountCloudWatchRole: true,
@@ -629,6 +705,13 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       },
     },
     triage: triage(),
+    dynamodb: {
+      justification:
+        'On demand: staging sees load tests and release checks in bursts, idle otherwise. The ceilings hold what the API throttle lets through (npm run capacity) and keep a stuck loop from running up the bill.',
+      orders: onDemand(1_000, 2_000),
+      idempotency: onDemand(500, 500),
+      catalog: onDemand(1_000, 200),
+    },
   },
   prod: {
     stage: 'prod',
@@ -641,11 +724,20 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     lambda: {
       memoryMb: 1024,
       timeoutSeconds: 10,
-      reservedConcurrency: { createOrder: 200, health: 5 },
+      reservedConcurrency: { createOrder: 200, getOrder: 250, health: 5 },
+      sizingDurationMs: 250,
+      // The checkout path: creating an order and reading it back right after.
+      provisionedConcurrency: {
+        createOrder: { min: 10, max: 100, targetUtilization: 0.7 },
+        getOrder: { min: 5, max: 50, targetUtilization: 0.7 },
+      },
     },
     api: {
       throttle: { rateLimit: 1000, burstLimit: 2000 },
-      methodThrottles: { createOrder: { rateLimit: 500, burstLimit: 1000 } },
+      methodThrottles: {
+        createOrder: { rateLimit: 500, burstLimit: 1000 },
+        health: { rateLimit: 20, burstLimit: 40 },
+      },
       maxBodyBytes: 64 * 1024,
       corsAllowOrigins: ['https://shop.example.com'],
       ownsAccountCloudWatchRole: true,
@@ -713,6 +805,13 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       },
     },
     triage: triage({ comprehend: true, retentionDays: 365 }),
+    dynamodb: {
+      justification:
+        'On demand: order traffic follows campaigns and the time of day, and on demand absorbs a spike at once where provisioned capacity needs minutes to scale. A unit costs about three times its fully used provisioned equivalent, so provisioned capacity pays only for a steady base above roughly a third of average utilisation (npm run capacity prints both). The ceilings hold what the API throttle (1,000 requests/s) lets through with the mix of the load tests, so the API, not the table, throttles first.',
+      orders: onDemand(4_000, 10_000),
+      idempotency: onDemand(2_000, 2_000),
+      catalog: onDemand(2_000, 500),
+    },
   },
 };
 
@@ -763,6 +862,89 @@ export const cloudWatchRoleProblems = (configs: readonly StageConfig[]): string[
       ([where, stages]) =>
         `Account ${where}: stages ${stages.join(', ')} all own the API Gateway CloudWatch role: set api.ownsAccountCloudWatchRole to true on one stage per account in cdk/config/stages.ts`,
     );
+};
+
+/** Seconds in a usage-plan quota period (a month counted as 31 days, its longest). */
+const QUOTA_PERIOD_SECONDS = { DAY: 86_400, WEEK: 7 * 86_400, MONTH: 31 * 86_400 } as const;
+
+/**
+ * What is inconsistent between a stage's API Gateway throttles, usage plans and Lambda
+ * concurrency, one line each (empty when consistent):
+ * - a method throttle or a consumer's throttle above the stage's own (it could never apply);
+ * - a consumer's quota above what its throttle lets through in the period (it could never bind);
+ * - a route whose reserved concurrency cannot hold the rate API Gateway lets through to it at
+ *   `lambda.sizingDurationMs` (Lambda would throttle first, which API Gateway answers with a 5xx);
+ * - the stage's rate needing more concurrency than the account leaves unreserved;
+ * - provisioned concurrency above the route's reservation, or with min > max, or a target
+ *   utilisation outside 0.1–0.9.
+ */
+export const limitsProblems = (config: StageConfig): string[] => {
+  const problems: string[] = [];
+  const where = `stage ${config.stage}`;
+  const fix = 'in cdk/config/stages.ts';
+  const stage = config.api.throttle;
+  const seconds = config.lambda.sizingDurationMs / 1000;
+  for (const [route, throttle] of Object.entries(config.api.methodThrottles)) {
+    if (!throttle) continue;
+    if (throttle.rateLimit > stage.rateLimit || throttle.burstLimit > stage.burstLimit) {
+      problems.push(
+        `${where}: api.methodThrottles.${route} (${throttle.rateLimit}/s, burst ${throttle.burstLimit}) exceeds the stage throttle (${stage.rateLimit}/s, burst ${stage.burstLimit}): lower it ${fix}`,
+      );
+    }
+  }
+  for (const consumer of config.consumers) {
+    const { throttle, quota } = consumer;
+    if (throttle.rateLimit > stage.rateLimit || throttle.burstLimit > stage.burstLimit) {
+      problems.push(
+        `${where}: consumer ${consumer.name}'s throttle (${throttle.rateLimit}/s, burst ${throttle.burstLimit}) exceeds the stage throttle (${stage.rateLimit}/s, burst ${stage.burstLimit}): lower it ${fix}`,
+      );
+    }
+    const reachable = throttle.rateLimit * QUOTA_PERIOD_SECONDS[quota.period];
+    if (quota.limit > reachable) {
+      problems.push(
+        `${where}: consumer ${consumer.name}'s quota (${quota.limit} per ${quota.period}) is more than its throttle lets through in that period (${reachable}), so it never applies: lower it ${fix}`,
+      );
+    }
+  }
+  const reserved = config.lambda.reservedConcurrency ?? {};
+  for (const [route, concurrency] of Object.entries(reserved)) {
+    if (concurrency === undefined) continue;
+    const rate = config.api.methodThrottles[route as RouteId]?.rateLimit ?? stage.rateLimit;
+    const needed = Math.ceil(rate * seconds);
+    if (needed > concurrency) {
+      problems.push(
+        `${where}: ${route} may receive ${rate} requests/s, which needs ${needed} concurrent executions at ${config.lambda.sizingDurationMs} ms but only ${concurrency} are reserved: raise lambda.reservedConcurrency.${route} or lower its throttle (api.methodThrottles.${route}) ${fix}`,
+      );
+    }
+  }
+  const quota = config.lambda.accountConcurrency ?? 1000;
+  const unreserved = quota - Object.values(reserved).reduce((sum, value) => sum + (value ?? 0), 0);
+  const stageNeed = Math.ceil(stage.rateLimit * seconds);
+  if (stageNeed > unreserved) {
+    problems.push(
+      `${where}: the stage throttle (${stage.rateLimit}/s) needs ${stageNeed} concurrent executions at ${config.lambda.sizingDurationMs} ms, more than the ${unreserved} left unreserved of the account's ${quota}: lower api.throttle or the reservations ${fix}, or raise the quota and set lambda.accountConcurrency`,
+    );
+  }
+  for (const [route, provisioned] of Object.entries(config.lambda.provisionedConcurrency ?? {})) {
+    if (!provisioned) continue;
+    const ceiling = reserved[route as RouteId];
+    if (provisioned.min > provisioned.max) {
+      problems.push(
+        `${where}: lambda.provisionedConcurrency.${route} has min ${provisioned.min} above max ${provisioned.max} ${fix}`,
+      );
+    }
+    if (ceiling !== undefined && provisioned.max > ceiling) {
+      problems.push(
+        `${where}: lambda.provisionedConcurrency.${route}.max (${provisioned.max}) exceeds its reserved concurrency (${ceiling}): lower it or raise lambda.reservedConcurrency.${route} ${fix}`,
+      );
+    }
+    if (provisioned.targetUtilization < 0.1 || provisioned.targetUtilization > 0.9) {
+      problems.push(
+        `${where}: lambda.provisionedConcurrency.${route}.targetUtilization must be between 0.1 and 0.9, got ${provisioned.targetUtilization} ${fix}`,
+      );
+    }
+  }
+  return problems;
 };
 
 /** Returns the config of a stage, or throws a one-line error naming every valid `-c stage=`. */

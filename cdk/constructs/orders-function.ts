@@ -4,7 +4,14 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Alias,
+  Architecture,
+  type CfnFunction,
+  type IFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -86,6 +93,11 @@ export interface OrdersFunctionProps {
  */
 export class OrdersFunction extends NodejsFunction {
   public readonly routeId: RouteId;
+  /**
+   * The `live` alias carrying the route's provisioned concurrency, where the stage gives it some
+   * (`lambda.provisionedConcurrency`).
+   */
+  public readonly live: Alias | undefined;
 
   constructor(scope: Construct, id: string, props: OrdersFunctionProps) {
     const { config } = props;
@@ -129,6 +141,23 @@ export class OrdersFunction extends NodejsFunction {
     });
     this.routeId = props.routeId;
 
+    // --- Limits and scaling: provisioned concurrency on the `live` alias ---
+    // Provisioned concurrency lives on an alias (or version), never on $LATEST, so callers that
+    // should get warm environments invoke the alias: see `invokeTarget`.
+    const provisioned = config.lambda.provisionedConcurrency?.[props.routeId];
+    if (provisioned) {
+      this.live = new Alias(this, 'LiveAlias', {
+        aliasName: 'live',
+        version: this.currentVersion,
+        provisionedConcurrentExecutions: provisioned.min,
+        description: `Provisioned ${provisioned.min}–${provisioned.max}, tracking ${provisioned.targetUtilization * 100} % utilisation`,
+      });
+      this.live
+        .addAutoScaling({ minCapacity: provisioned.min, maxCapacity: provisioned.max })
+        .scaleOnUtilization({ utilizationTarget: provisioned.targetUtilization });
+    }
+    // --- end of limits and scaling ---
+
     const cfn = this.node.defaultChild as CfnFunction;
     cfn.addMetadata(FUNCTION_METADATA.routeId, props.routeId);
     cfn.addMetadata(FUNCTION_METADATA.entry, posix.normalize(props.entry));
@@ -144,6 +173,11 @@ export class OrdersFunction extends NodejsFunction {
       'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they are granted on "*". No data resource gets a wildcard.',
       'Resource::*',
     );
+  }
+
+  /** What API Gateway should invoke: the `live` alias when there is one, else the function. */
+  public get invokeTarget(): IFunction {
+    return this.live ?? this;
   }
 
   /**

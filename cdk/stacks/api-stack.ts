@@ -39,7 +39,7 @@ import { type IStringParameter, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
-import { reservedConcurrencyProblems, type StageConfig } from '#config/stages';
+import { limitsProblems, reservedConcurrencyProblems, type StageConfig } from '#config/stages';
 import {
   CONSUMER_METADATA,
   GATEWAY_PROBLEMS,
@@ -150,6 +150,8 @@ export class ApiStack extends Stack {
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const [concurrencyProblem] = reservedConcurrencyProblems([config]);
     if (concurrencyProblem) throw new Error(concurrencyProblem);
+    const [limitsProblem] = limitsProblems(config);
+    if (limitsProblem) throw new Error(limitsProblem);
     const data = importOrdersData(this, config);
 
     // --- Auth: client-credentials tokens, one app client per consumer ---
@@ -333,7 +335,7 @@ export class ApiStack extends Stack {
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       const method: Method = resource.addMethod(
         route.method,
-        new LambdaIntegration(fn),
+        new LambdaIntegration(fn.invokeTarget),
         route.auth.type === 'public'
           ? { authorizationType: AuthorizationType.NONE, apiKeyRequired: false }
           : {

@@ -11,9 +11,56 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '#config/stages';
+import type { StageConfig, TableCapacityConfig } from '#config/stages';
 import { OrderOutbox } from '../constructs/order-outbox.ts';
 import { ORDERS_BY_CUSTOMER_INDEX, ORDERS_BY_OWNER_INDEX } from '../constructs/orders-function.ts';
+
+/**
+ * Table (or index) properties of a capacity setting: on demand with request-unit ceilings, or
+ * provisioned at its minimum (autoscaling raises it, see {@link autoScaleProvisioned}).
+ */
+export const tableCapacity = (capacity: TableCapacityConfig) =>
+  capacity.mode === 'onDemand'
+    ? {
+        billingMode: BillingMode.PAY_PER_REQUEST,
+        maxReadRequestUnits: capacity.maxReadRequestUnits,
+        maxWriteRequestUnits: capacity.maxWriteRequestUnits,
+      }
+    : {
+        billingMode: BillingMode.PROVISIONED,
+        readCapacity: capacity.read.min,
+        writeCapacity: capacity.write.min,
+      };
+
+/** Target-tracking autoscaling of a provisioned table and its indexes; nothing on demand. */
+const autoScaleProvisioned = (
+  table: Table,
+  capacity: TableCapacityConfig,
+  indexes: readonly string[],
+): void => {
+  if (capacity.mode !== 'provisioned') return;
+  const targetUtilizationPercent = capacity.targetUtilizationPercent;
+  table
+    .autoScaleReadCapacity({ minCapacity: capacity.read.min, maxCapacity: capacity.read.max })
+    .scaleOnUtilization({ targetUtilizationPercent });
+  table
+    .autoScaleWriteCapacity({ minCapacity: capacity.write.min, maxCapacity: capacity.write.max })
+    .scaleOnUtilization({ targetUtilizationPercent });
+  for (const index of indexes) {
+    table
+      .autoScaleGlobalSecondaryIndexReadCapacity(index, {
+        minCapacity: capacity.read.min,
+        maxCapacity: capacity.read.max,
+      })
+      .scaleOnUtilization({ targetUtilizationPercent });
+    table
+      .autoScaleGlobalSecondaryIndexWriteCapacity(index, {
+        minCapacity: capacity.write.min,
+        maxCapacity: capacity.write.max,
+      })
+      .scaleOnUtilization({ targetUtilizationPercent });
+  }
+};
 
 export interface DataStackProps extends StackProps {
   readonly config: StageConfig;
@@ -99,7 +146,6 @@ export class DataStack extends Stack {
     });
 
     const tableDefaults = {
-      billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -109,6 +155,7 @@ export class DataStack extends Stack {
 
     this.ordersTable = new Table(this, 'OrdersTable', {
       ...tableDefaults,
+      ...tableCapacity(config.dynamodb.orders),
       partitionKey: { name: 'orderId', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
       // The outbox reads committed changes from here.
@@ -121,6 +168,7 @@ export class DataStack extends Stack {
       partitionKey: { name: 'ownerCustomer', type: AttributeType.STRING },
       sortKey: { name: 'createdAt', type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+      ...tableCapacity(config.dynamodb.orders),
     });
     // Every consumer's orders of a customer: only holders of orders.read.all query it.
     this.ordersTable.addGlobalSecondaryIndex({
@@ -128,18 +176,28 @@ export class DataStack extends Stack {
       partitionKey: { name: 'customerId', type: AttributeType.STRING },
       sortKey: { name: 'createdAt', type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+      ...tableCapacity(config.dynamodb.orders),
     });
 
     this.idempotencyTable = new Table(this, 'IdempotencyTable', {
       ...tableDefaults,
+      ...tableCapacity(config.dynamodb.idempotency),
       partitionKey: { name: 'id', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiration',
     });
 
     this.catalogTable = new Table(this, 'CatalogTable', {
       ...tableDefaults,
+      ...tableCapacity(config.dynamodb.catalog),
       partitionKey: { name: 'sku', type: AttributeType.STRING },
     });
+    // Capacity per stage (cdk/config/stages.ts `dynamodb`, with its justification there).
+    autoScaleProvisioned(this.ordersTable, config.dynamodb.orders, [
+      ORDERS_BY_OWNER_INDEX,
+      ORDERS_BY_CUSTOMER_INDEX,
+    ]);
+    autoScaleProvisioned(this.idempotencyTable, config.dynamodb.idempotency, []);
+    autoScaleProvisioned(this.catalogTable, config.dynamodb.catalog, []);
     new StringParameter(this, 'CatalogTableNameParameter', {
       // Operators' tools address it by this stage-scoped path, like the fault-injection one.
       parameterName: catalogTableParameterName(config),

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type ConsumerConfig,
   cloudWatchRoleProblems,
   getStageConfig,
+  limitsProblems,
   reservedConcurrencyProblems,
   STAGE_NAMES,
   STAGES,
+  type StageConfig,
 } from '#config/stages';
 
 describe('getStageConfig', () => {
@@ -117,5 +120,79 @@ describe('account-wide settings', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/reserve 77 of a Lambda concurrency quota of 150/);
     expect(problems[0]).not.toMatch(/\n/);
+  });
+});
+
+describe('limitsProblems', () => {
+  const dev = STAGES.dev;
+
+  it.each(STAGE_NAMES)('finds the %s throttles, quotas and concurrency consistent', (name) => {
+    expect(limitsProblems(STAGES[name])).toEqual([]);
+  });
+
+  it('refuses a method throttle above the stage throttle', () => {
+    // Prepare
+    const config: StageConfig = {
+      ...dev,
+      api: { ...dev.api, methodThrottles: { getOrder: { rateLimit: 80, burstLimit: 10 } } },
+    };
+
+    // Act / Assess
+    expect(limitsProblems(config)).toContainEqual(
+      expect.stringMatching(
+        /api\.methodThrottles\.getOrder \(80\/s, burst 10\) exceeds the stage throttle \(50\/s/,
+      ),
+    );
+  });
+
+  it('refuses a quota the consumer throttle can never reach', () => {
+    // Prepare
+    const [first, ...rest] = dev.consumers;
+    const config: StageConfig = {
+      ...dev,
+      consumers: [
+        { ...(first as ConsumerConfig), quota: { limit: 20 * 86_400 + 1, period: 'DAY' } },
+        ...rest,
+      ],
+    };
+
+    // Act / Assess
+    expect(limitsProblems(config)).toEqual([
+      expect.stringMatching(
+        /consumer storefront's quota \(1728001 per DAY\) is more than its throttle lets through/,
+      ),
+    ]);
+  });
+
+  it("refuses a reservation that cannot hold its route's rate at the sizing duration", () => {
+    // Prepare: 20 requests/s × 2 s = 40 concurrent executions, 20 reserved.
+    const config: StageConfig = { ...dev, lambda: { ...dev.lambda, sizingDurationMs: 2000 } };
+
+    // Act / Assess
+    expect(limitsProblems(config)).toContainEqual(
+      expect.stringMatching(
+        /createOrder may receive 20 requests\/s, which needs 40 concurrent executions at 2000 ms but only 20 are reserved/,
+      ),
+    );
+  });
+
+  it('refuses provisioned concurrency with min above max or a target outside 0.1–0.9', () => {
+    // Prepare
+    const config: StageConfig = {
+      ...dev,
+      lambda: {
+        ...dev.lambda,
+        provisionedConcurrency: { createOrder: { min: 5, max: 2, targetUtilization: 0.95 } },
+      },
+    };
+
+    // Act
+    const problems = limitsProblems(config);
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(/min 5 above max 2/),
+      expect.stringMatching(/targetUtilization must be between 0\.1 and 0\.9, got 0\.95/),
+    ]);
   });
 });
