@@ -129,8 +129,9 @@ describe('ApiStack', () => {
           Properties: { RetentionInDays: days },
         });
 
-        // Assess: one per function plus the access logs, and no LogRetention custom resource.
-        expect(Object.keys(groups)).toHaveLength(ROUTES.length + 1);
+        // Assess: one per function plus the access and execution logs, and no LogRetention
+        // custom resource.
+        expect(Object.keys(groups)).toHaveLength(ROUTES.length + 2);
         expect(stage.api.findResources('Custom::LogRetention')).toEqual({});
       },
     );
