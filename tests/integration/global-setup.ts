@@ -64,7 +64,11 @@ const localOutputEnv = (resolver: TemplateResolver): Record<string, string> => {
 };
 
 /** Template variables that make no sense for tests running in-process. */
-const NOT_EXPORTED = new Set(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL']);
+const NOT_EXPORTED = new Set([
+  'NODE_OPTIONS',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_LOGGER_SAMPLE_RATE',
+]);
 
 const targetOf = (): TestTarget => {
   const raw = process.env.TEST_TARGET ?? (process.env.AWS_ENDPOINT_URL ? 'endpoint' : 'emulator');
@@ -113,6 +117,8 @@ const prepareTarget = async (project: TestProject): Promise<(() => Promise<void>
   // Quiet handlers unless asked otherwise; tests assert on results, not on logs.
   setDefaults({
     POWERTOOLS_LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+    // The stage's debug sampling would print DEBUG lines from any test.
+    POWERTOOLS_LOGGER_SAMPLE_RATE: process.env.POWERTOOLS_LOGGER_SAMPLE_RATE ?? '0',
     POWERTOOLS_TRACE_ENABLED: 'false',
     // EMF lines would flood the reporter; POWERTOOLS_METRICS_DISABLED=false shows them.
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -135,9 +135,9 @@ describe('ApiStack', () => {
           Properties: { RetentionInDays: days },
         });
 
-        // Assess: one per function (routes and triage) plus the access logs, and no LogRetention
-        // custom resource.
-        expect(Object.keys(groups)).toHaveLength(ROUTES.length + 2);
+        // Assess: one per function (routes and triage) plus the access and execution logs, and no
+        // LogRetention custom resource.
+        expect(Object.keys(groups)).toHaveLength(ROUTES.length + 3);
         expect(stage.api.findResources('Custom::LogRetention')).toEqual({});
       },
     );
