@@ -6,7 +6,6 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type * as z from 'zod/mini';
 import { ROUTES, type RouteId } from '../routes.ts';
 import { type Caller, type ConsumerBinding, parseConsumers, resolveCaller } from './caller.ts';
 import { env } from './env.ts';
@@ -14,7 +13,7 @@ import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
 import type { IdempotencyScope } from './idempotency.ts';
 import { logger, metrics, tracer } from './powertools.ts';
-import { IdempotencyKeySchema } from './schemas.ts';
+import { type ValidationIssue, type Validator, validate, validators } from './validation.ts';
 
 export type HttpResult = APIGatewayProxyResult;
 
@@ -36,12 +35,12 @@ export interface ValidatedRequest<B, Q, P> {
 
 export interface RouteOptions<B, Q, P> {
   readonly routeId: RouteId;
-  /** Schema of the JSON body; routes without one ignore the body. */
-  readonly body?: z.ZodMiniType<B>;
+  /** Validator of the JSON body (`validators` in validation.ts); routes without one ignore the body. */
+  readonly body?: Validator<B>;
   /** Whether an empty body is accepted (and validated as `{}`). @default false */
   readonly bodyOptional?: boolean;
-  readonly query?: z.ZodMiniType<Q>;
-  readonly path?: z.ZodMiniType<P>;
+  readonly query?: Validator<Q>;
+  readonly path?: Validator<P>;
   /** Idempotency middleware (see `idempotency.ts`); also enables the Idempotency-Key header. */
   readonly idempotency?: MiddlewareObj;
   /** Where fault-injection settings come from. @default the stage's SSM parameter */
@@ -80,15 +79,19 @@ export const json = (
   body: JSON.stringify(body),
 });
 
-const issuesToDetails = (prefix: string, error: z.core.$ZodError): ProblemDetail[] =>
-  error.issues.map((issue) => ({
+const issuesToDetails = (prefix: string, issues: readonly ValidationIssue[]): ProblemDetail[] =>
+  issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
 
-const parseWith = <T>(schema: z.ZodMiniType<T>, value: unknown, prefix: string): T => {
-  const result = schema.safeParse(value);
-  if (!result.success) throw httpErrors.validation(issuesToDetails(prefix, result.error));
+const parseWith = async <T>(
+  validator: Validator<T>,
+  value: unknown,
+  prefix: string,
+): Promise<T> => {
+  const result = await validate(validator, value);
+  if (!result.success) throw httpErrors.validation(issuesToDetails(prefix, result.issues));
   return result.data;
 };
 
@@ -123,7 +126,7 @@ const validation = <B, Q, P>(
   maxBodyBytes: number,
   consumers: ReadonlyMap<string, ConsumerBinding> | undefined,
 ): MiddlewareObj => ({
-  before: (request) => {
+  before: async (request) => {
     const event = request.event as ValidatedEvent<B, Q, P>;
     // Who calls comes first, as in API Gateway: a refused caller learns nothing about its input.
     const caller = consumers ? resolveCaller(event, consumers) : undefined;
@@ -133,17 +136,17 @@ const validation = <B, Q, P>(
     if (duplicated.length > 0) throw httpErrors.validation(duplicated);
 
     const body = options.body
-      ? parseWith(
+      ? await parseWith(
           options.body,
           readJsonBody(event, maxBodyBytes, options.bodyOptional ?? false),
           'body',
         )
       : (undefined as B);
     const query = options.query
-      ? parseWith(options.query, event.queryStringParameters ?? {}, 'query')
+      ? await parseWith(options.query, event.queryStringParameters ?? {}, 'query')
       : (undefined as Q);
     const path = options.path
-      ? parseWith(options.path, event.pathParameters ?? {}, 'path')
+      ? await parseWith(options.path, event.pathParameters ?? {}, 'path')
       : (undefined as P);
     const consumer = (
       event.requestContext?.authorizer?.claims as Record<string, string> | undefined
@@ -152,7 +155,7 @@ const validation = <B, Q, P>(
     let idempotencyKey: string | undefined;
     const header = event.headers?.['idempotency-key'];
     if (options.idempotency && header !== undefined) {
-      const key = parseWith(IdempotencyKeySchema, header, 'headers.idempotency-key');
+      const key = await parseWith(validators.idempotencyKey, header, 'headers.idempotency-key');
       // Keys are scoped to the consumer: two consumers may pick the same key.
       idempotencyKey = `${consumer ?? 'anonymous'}:${key}`;
     }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { duplicateSkus } from './order-rules.ts';
 import './zod.ts';
 
 /**
@@ -6,21 +7,27 @@ import './zod.ts';
  * OpenAPI document is generated from them (functions/openapi).
  */
 
-export const ORDER_STATUSES = [
-  'PENDING',
-  'PROCESSING',
-  'FULFILLED',
-  'CANCELLED',
-  'FAILED',
-] as const;
-export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
-export const PRICING_SOURCES = ['quote', 'catalog'] as const;
+import {
+  CURRENCIES,
+  DEFAULT_PAGE_SIZE,
+  MAX_LINE_ITEMS,
+  MAX_PAGE_SIZE,
+  MAX_QUANTITY,
+  MAX_UNIT_PRICE_CENTS,
+  ORDER_STATUSES,
+  PRICING_SOURCES,
+} from './limits.ts';
 
-export const MAX_LINE_ITEMS = 50;
-export const MAX_QUANTITY = 1000;
-export const MAX_UNIT_PRICE_CENTS = 10_000_000;
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+export {
+  CURRENCIES,
+  DEFAULT_PAGE_SIZE,
+  MAX_LINE_ITEMS,
+  MAX_PAGE_SIZE,
+  MAX_QUANTITY,
+  MAX_UNIT_PRICE_CENTS,
+  ORDER_STATUSES,
+  PRICING_SOURCES,
+};
 
 const text = (pattern: RegExp, message: string, description: string) =>
   z.string().check(z.regex(pattern, message), z.describe(description));
@@ -77,20 +84,14 @@ export const LineItemSchema = described(
 
 /** Every SKU at most once per order: a repeated one is reported at each repetition. */
 const uniqueSkus = z.superRefine((items: readonly { sku: string }[], ctx) => {
-  const first = new Map<string, number>();
-  items.forEach((item, index) => {
-    const seen = first.get(item.sku);
-    if (seen === undefined) {
-      first.set(item.sku, index);
-      return;
-    }
+  for (const { index, sku, firstIndex } of duplicateSkus(items)) {
     ctx.addIssue({
       code: 'custom',
-      input: item.sku,
+      input: sku,
       path: [index, 'sku'],
-      message: `Duplicate SKU ${item.sku} (also items.${seen}): give each SKU once, with the total quantity`,
+      message: `Duplicate SKU ${sku} (also items.${firstIndex}): give each SKU once, with the total quantity`,
     });
-  });
+  }
 });
 
 export const CreateOrderRequestSchema = described(
