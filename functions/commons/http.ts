@@ -13,7 +13,7 @@ import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
 import type { IdempotencyScope } from './idempotency.ts';
 import { logger, metrics, tracer } from './powertools.ts';
-import { type ValidationIssue, type Validator, validate, validators } from './validation.ts';
+import { type ValidationIssue, type Validator, validators } from './validation.ts';
 
 export type HttpResult = APIGatewayProxyResult;
 
@@ -85,12 +85,8 @@ const issuesToDetails = (prefix: string, issues: readonly ValidationIssue[]): Pr
     message: issue.message,
   }));
 
-const parseWith = async <T>(
-  validator: Validator<T>,
-  value: unknown,
-  prefix: string,
-): Promise<T> => {
-  const result = await validate(validator, value);
+const parseWith = <T>(validator: Validator<T>, value: unknown, prefix: string): T => {
+  const result = validator.validate(value);
   if (!result.success) throw httpErrors.validation(issuesToDetails(prefix, result.issues));
   return result.data;
 };
@@ -126,7 +122,7 @@ const validation = <B, Q, P>(
   maxBodyBytes: number,
   consumers: ReadonlyMap<string, ConsumerBinding> | undefined,
 ): MiddlewareObj => ({
-  before: async (request) => {
+  before: (request) => {
     const event = request.event as ValidatedEvent<B, Q, P>;
     // Who calls comes first, as in API Gateway: a refused caller learns nothing about its input.
     const caller = consumers ? resolveCaller(event, consumers) : undefined;
@@ -136,17 +132,17 @@ const validation = <B, Q, P>(
     if (duplicated.length > 0) throw httpErrors.validation(duplicated);
 
     const body = options.body
-      ? await parseWith(
+      ? parseWith(
           options.body,
           readJsonBody(event, maxBodyBytes, options.bodyOptional ?? false),
           'body',
         )
       : (undefined as B);
     const query = options.query
-      ? await parseWith(options.query, event.queryStringParameters ?? {}, 'query')
+      ? parseWith(options.query, event.queryStringParameters ?? {}, 'query')
       : (undefined as Q);
     const path = options.path
-      ? await parseWith(options.path, event.pathParameters ?? {}, 'path')
+      ? parseWith(options.path, event.pathParameters ?? {}, 'path')
       : (undefined as P);
     const consumer = (
       event.requestContext?.authorizer?.claims as Record<string, string> | undefined
@@ -155,7 +151,7 @@ const validation = <B, Q, P>(
     let idempotencyKey: string | undefined;
     const header = event.headers?.['idempotency-key'];
     if (options.idempotency && header !== undefined) {
-      const key = await parseWith(validators.idempotencyKey, header, 'headers.idempotency-key');
+      const key = parseWith(validators.idempotencyKey, header, 'headers.idempotency-key');
       // Keys are scoped to the consumer: two consumers may pick the same key.
       idempotencyKey = `${consumer ?? 'anonymous'}:${key}`;
     }

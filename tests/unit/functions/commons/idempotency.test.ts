@@ -42,12 +42,15 @@ const existing = (item: Record<string, AttributeValue>) =>
   });
 
 /** Any object with a customerId: this file is about idempotency, not about the order contract. */
+const hasCustomerId = (value: unknown): value is { customerId: string } =>
+  typeof (value as { customerId?: unknown } | null)?.customerId === 'string';
 const customerBody: Validator<{ customerId: string }> = {
   name: 'createOrderRequest',
-  check: (value) =>
-    typeof (value as { customerId?: unknown } | null)?.customerId === 'string'
-      ? (value as { customerId: string })
-      : undefined,
+  validate: (value) =>
+    hasCustomerId(value)
+      ? { success: true, data: value }
+      : { success: false, issues: [{ path: ['customerId'], message: 'Required' }] },
+  check: (value) => (hasCustomerId(value) ? value : undefined),
 };
 
 const handlerBody = vi.fn<(committed: boolean) => Promise<HttpResult>>();
