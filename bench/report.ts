@@ -59,6 +59,8 @@ export interface BenchResults {
     readonly baselineInTracedProcess?: RequestStats;
   };
   readonly targets: readonly TargetCheck[];
+  /** The same routes at another git ref, measured in this run (BENCH_BEFORE). */
+  readonly before?: { readonly ref: string; readonly requests: readonly RequestStats[] };
 }
 
 const ms = (value: number, digits = 1) => value.toFixed(digits);
@@ -88,7 +90,7 @@ export const renderMarkdown = (results: BenchResults): string => {
 
   out.push(
     `## Bundle size and module init\n`,
-    `Init: \`import()\` of the bundle in ${meta.initRuns} fresh \`node ${meta.initNodeOptions.join(' ')}\` processes each (runs interleaved), Lambda-like environment. Each route beside its **Powertools-only twin** (bench/twins: the same SDK clients and Powertools utilities, no validation, no middy, no project code; target p50 ≤ ${TARGETS.initRatioTwin}× twin) and the **bare** baseline (no Powertools; first target ≤ ${TARGETS.initRatio}×).\n`,
+    `Init: wall-clock time of the \`import()\` of the bundle, and the CPU time the process spent meanwhile (every thread; on a shared machine it moves far less than wall time), in ${meta.initRuns} fresh \`node ${meta.initNodeOptions.join(' ')}\` processes each (runs interleaved), Lambda-like environment. Each route beside its **Powertools-only twin** (bench/twins: the same SDK clients and Powertools utilities, no validation, no middy, no project code; target p50 ≤ ${TARGETS.initRatioTwin}× twin) and the **bare** baseline (no Powertools; first target ≤ ${TARGETS.initRatio}×).\n`,
   );
   const initOf = (id: string) => results.init.find((row) => row.id === id);
   const bundleOf = (id: string) => results.bundles.find((row) => row.id === id);
@@ -104,13 +106,16 @@ export const renderMarkdown = (results: BenchResults): string => {
         'Twin p50 ms',
         '× twin',
         `≤ ${TARGETS.initRatioTwin}× twin`,
+        'CPU p50 ms',
+        'Twin CPU p50 ms',
+        '× twin (CPU)',
         '× bare',
         `≤ ${TARGETS.initRatio}× bare`,
         'Heap MiB',
         'Network at init',
       ],
       results.init
-        .filter(({ id }) => !id.startsWith('twin:'))
+        .filter(({ id }) => !id.startsWith('twin:') && !id.startsWith('before:'))
         .map((init) => {
           const bundle = bundleOf(init.id);
           const twin = initOf(`twin:${init.id}`);
@@ -128,6 +133,9 @@ export const renderMarkdown = (results: BenchResults): string => {
             twin ? ms(twin.initMs.p50) : '–',
             twin ? `${twinRatio.toFixed(2)}×` : '–',
             isBaseline ? '–' : twin ? verdict(twinRatio <= TARGETS.initRatioTwin) : 'no twin',
+            ms(init.cpuMs.p50),
+            twin ? ms(twin.cpuMs.p50) : '–',
+            twin ? `${(init.cpuMs.p50 / twin.cpuMs.p50).toFixed(2)}×` : '–',
             `${ratio.toFixed(2)}×`,
             isBaseline ? '–' : verdict(ratio <= TARGETS.initRatio),
             init.heapUsedMiB.toFixed(1),
@@ -237,6 +245,52 @@ export const renderMarkdown = (results: BenchResults): string => {
   if (validated) {
     out.push(
       `\nIn-memory synth of ${validated.stage} with cdk-nag **and** CDK's built-in CloudFormation validation (\`cdk synth -c validate=true\`): ${ms(validated.seconds, 2)} s.`,
+    );
+  }
+
+  if (results.before) {
+    const { ref, requests } = results.before;
+    out.push(
+      `\n## Before and after\n`,
+      `Each route as it is at \`${ref}\` (before) and here (after), bundled with the same settings and measured in this run, interleaved with the rest.\n`,
+    );
+    out.push(
+      table(
+        [
+          'Route',
+          'KiB before',
+          'KiB after',
+          'Init p50 before ms',
+          'Init p50 after ms',
+          'CPU p50 before ms',
+          'CPU p50 after ms',
+          'Twin init p50 ms',
+          '× twin before',
+          '× twin after',
+          'Request p50 before ms',
+          'Request p50 after ms',
+        ],
+        results.requests.map((row) => {
+          const was = initOf(`before:${row.id}`);
+          const now = initOf(row.id);
+          const twin = initOf(`twin:${row.id}`);
+          const wasRequest = requests.find(({ target }) => target === `before:${row.id}`);
+          return [
+            row.id,
+            kib(bundleOf(`before:${row.id}`)?.bytes ?? Number.NaN),
+            kib(bundleOf(row.id)?.bytes ?? Number.NaN),
+            ms(was?.initMs.p50 ?? Number.NaN),
+            ms(now?.initMs.p50 ?? Number.NaN),
+            ms(was?.cpuMs.p50 ?? Number.NaN),
+            ms(now?.cpuMs.p50 ?? Number.NaN),
+            ms(twin?.initMs.p50 ?? Number.NaN),
+            was && twin ? `${(was.initMs.p50 / twin.initMs.p50).toFixed(2)}×` : '–',
+            now && twin ? `${(now.initMs.p50 / twin.initMs.p50).toFixed(2)}×` : '–',
+            ms(wasRequest?.p50Ms ?? Number.NaN, 3),
+            ms(row.route.p50Ms, 3),
+          ];
+        }),
+      ),
     );
   }
 

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { oauthScope, READ_ALL_SCOPE } from '../routes.ts';
 import { httpErrors } from './errors.ts';
-import { validators } from './validation.ts';
 import type { Validated } from './validators/sources.ts';
+import * as validators from './validators.ts';
 
 /** Who is calling an authenticated route, as the handlers see it. */
 export interface Caller {

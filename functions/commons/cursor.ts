@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { httpErrors } from './errors.ts';
 import { type PageKey, pageKeyShape, type Reader } from './orders-repository.ts';
 import { tracer } from './powertools.ts';
-import { validators } from './validation.ts';
+import * as validators from './validators.ts';
 
 /**
  * Opaque, integrity-protected pagination cursors: `<payload>.<mac>`, where the payload is

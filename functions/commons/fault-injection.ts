@@ -6,8 +6,8 @@ import type { RouteId } from '../routes.ts';
 import { env } from './env.ts';
 import { httpErrors } from './errors.ts';
 import { logger, metrics, tracer } from './powertools.ts';
-import { validators } from './validation.ts';
 import type { Validated } from './validators/sources.ts';
+import * as validators from './validators.ts';
 
 /**
  * The fault-injection parameter: per route, extra latency and/or a share of requests that fail

@@ -13,7 +13,8 @@ import { httpErrors, type ProblemDetail, toProblem } from './errors.ts';
 import { type FaultSource, faultInjection, ssmFaultSource } from './fault-injection.ts';
 import type { IdempotencyScope } from './idempotency.ts';
 import { logger, metrics, tracer } from './powertools.ts';
-import { type ValidationIssue, type Validator, validators } from './validation.ts';
+import type { ValidationIssue, Validator } from './validation.ts';
+import * as validators from './validators.ts';
 
 export type HttpResult = APIGatewayProxyResult;
 

@@ -5,7 +5,7 @@ import {
   InvalidResponseError,
 } from './resilient-http.ts';
 import type { Currency, LineItem, PricingSource } from './schemas.ts';
-import { validators } from './validation.ts';
+import * as validators from './validators.ts';
 
 export interface Pricing {
   readonly subtotalCents: number;

@@ -1,6 +1,12 @@
 import { duplicateSkus } from './order-rules.ts';
-import type { CompiledError, Messages, Shape } from './validators/compiled.js';
-import * as compiled from './validators/compiled.js';
+import type {
+  CompiledError,
+  CompiledSchema,
+  CompiledValidator,
+  Messages,
+  Shape,
+} from './validators/compiled.js';
+import { MESSAGES } from './validators/compiled.js';
 import type { Validated, ValidatedSchemaName } from './validators/sources.ts';
 
 /**
@@ -126,9 +132,7 @@ const explain = (
       issues.push({
         path,
         message:
-          enumMessage ??
-          compiled.MESSAGES.invalidType[`${name}|${typeName(node)}`] ??
-          message(typeError),
+          enumMessage ?? MESSAGES.invalidType[`${name}|${typeName(node)}`] ?? message(typeError),
       });
       issues.push(...lengthIssues(node, typeError.schemaPath.replace(/\/type$/, ''), path));
       aborted = true;
@@ -146,31 +150,26 @@ const explain = (
           issues.push({ path: [...path, key], message: message(missing, `/${key}`) });
           aborted = true;
         } else if (object[key] !== undefined) {
-          visit(object[key], child, [...path, key], `${pointer}/${escape(key)}`);
+          visit(object[key], child, [...path, key], `${pointer}/${pointerSegment(key)}`);
         }
       }
       const unknown = own
         .filter(({ keyword }) => keyword === 'additionalProperties')
         .map(({ params }) => JSON.stringify(params.additionalProperty));
       if (unknown.length > 0) {
-        const prefix =
-          unknown.length > 1
-            ? compiled.MESSAGES.unrecognizedKeys
-            : compiled.MESSAGES.unrecognizedKey;
+        const prefix = unknown.length > 1 ? MESSAGES.unrecognizedKeys : MESSAGES.unrecognizedKey;
         issues.push({ path, message: `${prefix}${unknown.join(', ')}` });
       }
     } else if (nodeShape !== 0 && 'r' in nodeShape) {
       for (const [key, child] of Object.entries(node as Record<string, unknown>))
-        visit(child, nodeShape.r, [...path, key], `${pointer}/${escape(key)}`);
+        visit(child, nodeShape.r, [...path, key], `${pointer}/${pointerSegment(key)}`);
     } else if (nodeShape !== 0 && 'a' in nodeShape) {
       (node as unknown[]).forEach((item, index) => {
         visit(item, nodeShape.a, [...path, index], `${pointer}/${index}`);
       });
     } else if (nodeShape !== 0 && 'i' in nodeShape && typeof node === 'number') {
-      if (node > Number.MAX_SAFE_INTEGER)
-        issues.push({ path, message: compiled.MESSAGES.aboveSafeInteger });
-      if (node < Number.MIN_SAFE_INTEGER)
-        issues.push({ path, message: compiled.MESSAGES.belowSafeInteger });
+      if (node > Number.MAX_SAFE_INTEGER) issues.push({ path, message: MESSAGES.aboveSafeInteger });
+      if (node < Number.MIN_SAFE_INTEGER) issues.push({ path, message: MESSAGES.belowSafeInteger });
     }
     const checks = own.filter(
       ({ keyword }) => !ABORTING.has(keyword) && keyword !== 'additionalProperties',
@@ -190,16 +189,19 @@ const explain = (
 };
 
 /** A key as a JSON pointer segment, as Ajv writes instance paths. */
-const escape = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
+const pointerSegment = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
-const functions = compiled as unknown as Record<string, compiled.CompiledValidator | undefined>;
-
-const validator = <K extends ValidatedSchemaName>(name: K): Validator<Validated[K]> => {
-  const input = functions[`${name}Input`];
-  const output = functions[`${name}Output`];
-  const { shape, messages } = compiled.SCHEMAS[name];
+/**
+ * A validator from its compiled parts (validators.ts has one per schema): `input` checks what is
+ * sent, `output`, where the schema parses query text to numbers, checks the parsed value again.
+ */
+export const compiledValidator = <K extends ValidatedSchemaName>(
+  name: K,
+  input: CompiledValidator,
+  output: CompiledValidator | undefined,
+  { shape, messages }: CompiledSchema,
+): Validator<Validated[K]> => {
   const refinement = REFINEMENTS[name];
-  if (!input) throw new Error(`No compiled validator ${name}: run npm run openapi`);
   const validate = (value: unknown): ValidationResult<Validated[K]> => {
     if (!input(value)) {
       return {
@@ -226,17 +228,4 @@ const validator = <K extends ValidatedSchemaName>(name: K): Validator<Validated[
       return result.success ? result.data : undefined;
     },
   };
-};
-
-/** Every compiled validator, by the name of its zod schema in validators/sources.ts. */
-export const validators: { readonly [K in ValidatedSchemaName]: Validator<Validated[K]> } = {
-  createOrderRequest: validator('createOrderRequest'),
-  cancelOrderRequest: validator('cancelOrderRequest'),
-  listOrdersQuery: validator('listOrdersQuery'),
-  orderPath: validator('orderPath'),
-  idempotencyKey: validator('idempotencyKey'),
-  consumers: validator('consumers'),
-  pricingQuote: validator('pricingQuote'),
-  cursorPayload: validator('cursorPayload'),
-  faultSettings: validator('faultSettings'),
 };

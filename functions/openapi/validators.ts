@@ -329,9 +329,12 @@ export const renderValidators = (): RenderedValidators => {
   if (/\brequire\(/.test(code))
     throw new Error('The compiled validators need the Ajv runtime: avoid the keyword that does');
   const names = Object.keys(schemas);
-  const js = `${HEADER}${code}\n\nexport const SCHEMAS = ${JSON.stringify(schemas)};\n\nexport const MESSAGES = ${JSON.stringify(commonMessages())};\n`;
+  // One export per schema, so a function's bundle keeps only the validators it uses.
+  const js = `${HEADER}${code}\n\n${names
+    .map((name) => `export const ${name}Schema = ${JSON.stringify(schemas[name])};\n`)
+    .join('')}\nexport const MESSAGES = ${JSON.stringify(commonMessages())};\n`;
   const dts = `${HEADER}
-/** One reason Ajv rejected a value (its messages are off: zod's are in SCHEMAS and MESSAGES). */
+/** One reason Ajv rejected a value (its messages are off: zod's are in the schemas and MESSAGES). */
 export interface CompiledError {
   readonly instancePath: string;
   readonly schemaPath: string;
@@ -364,9 +367,7 @@ export interface CompiledSchema {
 ${Object.keys(exports)
   .map((name) => `export declare const ${name}: CompiledValidator;`)
   .join('\n')}
-export declare const SCHEMAS: {
-${names.map((name) => `  readonly ${name}: CompiledSchema;`).join('\n')}
-};
+${names.map((name) => `export declare const ${name}Schema: CompiledSchema;`).join('\n')}
 export declare const MESSAGES: {
   /** By \`<expected>|<received>\`, as zod names the types. */
   readonly invalidType: Readonly<Record<string, string>>;

@@ -6,7 +6,7 @@ import { httpErrors } from '#commons/errors';
 import { eventAttributes } from '#commons/event-origin';
 import { httpRoute, json } from '#commons/http';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
-import { validators } from '#commons/validation';
+import * as validators from '#commons/validators';
 import { logger, metrics } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());

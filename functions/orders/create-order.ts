@@ -16,7 +16,7 @@ import {
 } from '#commons/orders-repository';
 import { createPricingClient } from '#commons/pricing';
 import { CircuitBreaker } from '#commons/resilient-http';
-import { validators } from '#commons/validation';
+import * as validators from '#commons/validators';
 import { logger, metrics } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());

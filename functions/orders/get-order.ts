@@ -4,7 +4,7 @@ import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
-import { validators } from '#commons/validation';
+import * as validators from '#commons/validators';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
 

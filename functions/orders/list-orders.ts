@@ -5,7 +5,7 @@ import { env } from '#commons/env';
 import { httpRoute, json } from '#commons/http';
 import { DEFAULT_PAGE_SIZE } from '#commons/limits';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
-import { validators } from '#commons/validation';
+import * as validators from '#commons/validators';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable(), {
   byOwner: env.ordersByOwnerIndex(),

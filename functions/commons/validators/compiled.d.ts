@@ -2,7 +2,7 @@
 // Ajv standalone validators of the JSON Schemas of the zod schemas, and zod's messages, with no
 // dependencies.
 
-/** One reason Ajv rejected a value (its messages are off: zod's are in SCHEMAS and MESSAGES). */
+/** One reason Ajv rejected a value (its messages are off: zod's are in the schemas and MESSAGES). */
 export interface CompiledError {
   readonly instancePath: string;
   readonly schemaPath: string;
@@ -42,17 +42,15 @@ export declare const consumersInput: CompiledValidator;
 export declare const pricingQuoteInput: CompiledValidator;
 export declare const cursorPayloadInput: CompiledValidator;
 export declare const faultSettingsInput: CompiledValidator;
-export declare const SCHEMAS: {
-  readonly createOrderRequest: CompiledSchema;
-  readonly cancelOrderRequest: CompiledSchema;
-  readonly listOrdersQuery: CompiledSchema;
-  readonly orderPath: CompiledSchema;
-  readonly idempotencyKey: CompiledSchema;
-  readonly consumers: CompiledSchema;
-  readonly pricingQuote: CompiledSchema;
-  readonly cursorPayload: CompiledSchema;
-  readonly faultSettings: CompiledSchema;
-};
+export declare const createOrderRequestSchema: CompiledSchema;
+export declare const cancelOrderRequestSchema: CompiledSchema;
+export declare const listOrdersQuerySchema: CompiledSchema;
+export declare const orderPathSchema: CompiledSchema;
+export declare const idempotencyKeySchema: CompiledSchema;
+export declare const consumersSchema: CompiledSchema;
+export declare const pricingQuoteSchema: CompiledSchema;
+export declare const cursorPayloadSchema: CompiledSchema;
+export declare const faultSettingsSchema: CompiledSchema;
 export declare const MESSAGES: {
   /** By `<expected>|<received>`, as zod names the types. */
   readonly invalidType: Readonly<Record<string, string>>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ValidationResult, validators } from '#commons/validation';
+import type { ValidationResult } from '#commons/validation';
+import * as validators from '#commons/validators';
 import {
   VALIDATED_SCHEMAS,
   type ValidatedSchemaName,
