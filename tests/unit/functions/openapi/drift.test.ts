@@ -18,11 +18,12 @@ describe('OpenAPI document against the synthesized API', () => {
   let gatewayResponses: GatewayResponseSpec[];
   const { paths } = buildOpenApiDocument();
 
+  // A synth: allowed more than the default 10 s on a machine busy with other work.
   beforeAll(() => {
     const { stacks } = synthesizeStage('prod', { bundle: false });
     deployed = listApiRoutes(stacks);
     gatewayResponses = readGatewayResponses(stacks);
-  });
+  }, 60_000);
 
   it("documents each gateway response's code with the status API Gateway answers it with", () => {
     expect(gatewayResponses.map((spec) => spec.responseType).sort()).toEqual(
