@@ -3,8 +3,8 @@ import { duplicateSkus } from './order-rules.ts';
 import './zod.ts';
 
 /**
- * The API's contract, in one place: handlers validate with these schemas at the edge and the
- * OpenAPI document is generated from them (functions/openapi).
+ * The API's contract, in one place: the OpenAPI document and the validators the handlers run at
+ * the edge are generated from these schemas (functions/openapi; `npm run openapi` after a change).
  */
 
 import {

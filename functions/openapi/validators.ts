@@ -18,6 +18,9 @@ import { VALIDATED_SCHEMAS, type ValidatedSchemaName } from '../commons/validato
  * query text parsed to the number the schema pipes it into (checked again, against the output
  * schema, after parsing). Refinements JSON Schema cannot express (commons/order-rules.ts) are
  * applied by the runtime (commons/validation.ts).
+ *
+ * And each gets zod's own messages, from zod's locale, for every keyword that can reject a value,
+ * by Ajv schema path, so the runtime explains a rejection exactly as zod would.
  */
 
 export const VALIDATORS_DIR = resolve(import.meta.dirname, '../commons/validators');

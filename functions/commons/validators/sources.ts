@@ -10,9 +10,9 @@ import {
 
 /**
  * Every zod schema the functions validate against at run time, by name: the source of truth for
- * the compiled validators (`compiled.js`, written by `npm run openapi`) the functions run instead,
- * and for the problem details of a rejected request. zod itself loads only at build time, in tests,
- * and on the first rejected request of a function instance (see validation.ts).
+ * the compiled validators (`compiled.js`, written by `npm run openapi`) that the functions run
+ * instead, with zod's messages: zod itself loads at build time and in tests, never in a function.
+ * Add a schema here, then to validators.ts, and run `npm run openapi`.
  */
 
 /** One consumer as the stack describes it to the functions (`ORDERS_CONSUMERS`). */
