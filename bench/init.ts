@@ -25,13 +25,16 @@ spy(dns, 'lookup', 'dns');
 spy(dns.promises, 'lookup', 'dns');
 spy(globalThis, 'fetch', 'fetch');
 const url = pathToFileURL(process.argv[1]).href;
+const cpuStart = process.cpuUsage();
 const start = process.hrtime.bigint();
 const module = await import(url);
 const end = process.hrtime.bigint();
+const cpu = process.cpuUsage(cpuStart);
 // Catch calls that init merely started: let timers and pending I/O callbacks run once.
 await new Promise((resolve) => setTimeout(resolve, 20));
 const result = {
   initMs: Number(end - start) / 1e6,
+  cpuMs: (cpu.user + cpu.system) / 1e3,
   exportsHandler: typeof module.handler === 'function',
   heapUsedBytes: process.memoryUsage().heapUsed,
   networkCalls: calls,
@@ -42,6 +45,8 @@ process.exit(0);
 
 interface ProbeResult {
   readonly initMs: number;
+  /** CPU time of the whole process (every thread) during the import. */
+  readonly cpuMs: number;
   readonly exportsHandler: boolean;
   readonly heapUsedBytes: number;
   readonly networkCalls: readonly string[];
@@ -87,6 +92,13 @@ export interface InitResult {
   readonly id: string;
   /** Milliseconds spent in `import()` of the bundle, one sample per fresh process. */
   readonly initMs: Summary;
+  /**
+   * CPU milliseconds the process used meanwhile (all threads, so V8's background compilation
+   * too): less sensitive than wall time to other work on a shared machine.
+   */
+  readonly cpuMs: Summary;
+  /** The wall-clock samples in run order, so a caller can pair runs of two targets. */
+  readonly samplesMs: readonly number[];
   readonly heapUsedMiB: number;
   /** Sockets, DNS look-ups or fetches started while loading; must be empty. */
   readonly networkCalls: readonly string[];
@@ -120,6 +132,8 @@ export const measureInit = async (
     return {
       id,
       initMs: summarize(results.map((r) => r.initMs)),
+      cpuMs: summarize(results.map((r) => r.cpuMs)),
+      samplesMs: results.map((r) => r.initMs),
       heapUsedMiB: heap / 1024 / 1024,
       networkCalls: [...new Set(results.flatMap((r) => r.networkCalls))],
     };

@@ -6,7 +6,8 @@
  * times them with tinybench and sends the statistics back over IPC.
  *
  * argv: `<target>[,<target>…] <iterations> <warmupIterations>`, a target being `baseline`,
- * `mockCall` (calibration), `catalogRead` (createOrder's catalog step alone) or a route id. Targets share the process: load order matters (a handler that loads Tracer turns on
+ * `mockCall` (calibration), `catalogRead` (createOrder's catalog step alone), a route id, or
+ * `twin:<route id>` (the route's Powertools-only twin). Targets share the process: load order matters (a handler that loads Tracer turns on
  * X-Ray's async hooks for everything after it), which is why the parent runs the baseline alone.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,15 +20,22 @@ import { ROUTES, type RouteId } from '#routes';
 import { apiEvent } from './fixtures.ts';
 import { type CallCounts, installMocks } from './mocks.ts';
 import type { RequestStats, WorkerMessage } from './request.ts';
+import { TWIN_ENTRIES } from './twins/index.ts';
 import { runWorker } from './worker-ipc.ts';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-type Target = RouteId | 'baseline' | 'mockCall' | 'catalogRead';
+/** `twin:<route>` is the route's Powertools-only twin (bench/twins). */
+type Target = RouteId | `twin:${RouteId}` | 'baseline' | 'mockCall' | 'catalogRead';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const entryOf = (target: Target): string => {
   if (target === 'baseline') return path.join(repoRoot, 'bench/baseline/get-order-bare.ts');
+  if (target.startsWith('twin:')) {
+    const entry = TWIN_ENTRIES[target.slice('twin:'.length) as RouteId];
+    if (!entry) throw new Error(`No twin for ${target}`);
+    return path.join(repoRoot, entry);
+  }
   const route = ROUTES.find(({ id }) => id === target);
   if (!route) throw new Error(`Unknown route ${target}`);
   return path.join(repoRoot, route.entry);
@@ -111,7 +119,11 @@ const main = async (): Promise<WorkerMessage> => {
   for (const [target, handler] of handlers) {
     // Prepared outside the timed call, as the runtime prepares them outside the handler.
     const eventFor = () =>
-      apiEvent(target === 'mockCall' || target === 'catalogRead' ? 'baseline' : target);
+      apiEvent(
+        target === 'mockCall' || target === 'catalogRead'
+          ? 'baseline'
+          : (target.replace(/^twin:/, '') as RouteId),
+      );
     let event = eventFor();
     let context = createLambdaContext(`bench-${target}`);
     const before = mocks.calls();

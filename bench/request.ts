@@ -35,17 +35,15 @@ export const measureRequests = (
   env: Record<string, string>,
   iterations: number,
   warmupIterations: number,
+  /** Another tree's request worker (before/after comparisons). @default this one */
+  worker = workerFile,
 ) =>
   new Promise<readonly RequestStats[]>((resolve, reject) => {
-    const child = fork(
-      workerFile,
-      [targets.join(','), String(iterations), String(warmupIterations)],
-      {
-        env: { PATH: process.env.PATH, ...env },
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      },
-    );
+    const child = fork(worker, [targets.join(','), String(iterations), String(warmupIterations)], {
+      env: { PATH: process.env.PATH, ...env },
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-8000);

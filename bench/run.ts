@@ -8,12 +8,13 @@
  * (default 5), BENCH_ITERATIONS (timed requests, default 2000), BENCH_WARMUP (default 200),
  * BENCH_SYNTH=0 to skip the synth timings.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STAGE_NAMES } from '#config/stages';
-import { ROUTES } from '#routes';
+import { ROUTES, type RouteId } from '#routes';
 import { type BundleTarget, buildBundles } from './bundle.ts';
 import { lambdaEnvironment } from './env.ts';
 import { type InitTarget, measureInit } from './init.ts';
@@ -26,6 +27,7 @@ import {
 import { measureRequests, type RequestStats } from './request.ts';
 import { timeCliSynth, timeInMemorySynth } from './synth.ts';
 import { check, TARGETS, type TargetCheck } from './targets.ts';
+import { TWIN_ENTRIES } from './twins/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(repoRoot, 'bench/.out');
@@ -44,6 +46,8 @@ const DIAGNOSTIC_RUNS = intFromEnv('BENCH_DIAGNOSTIC_RUNS', 5);
 const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 2000);
 const WARMUP = intFromEnv('BENCH_WARMUP', 200);
 const RUN_SYNTH = process.env.BENCH_SYNTH !== '0';
+/** A git ref (e.g. main) whose routes are measured beside these, in the same run: before/after. */
+const BEFORE_REF = process.env.BENCH_BEFORE ?? '';
 /** What the function construct puts in NODE_OPTIONS, so init is measured as deployed. */
 const DEPLOYED_NODE_OPTIONS = ['--enable-source-maps'];
 
@@ -57,6 +61,26 @@ const PROTOTYPES: readonly BundleTarget[] = [
   'ssm-parameters',
   'idempotency',
 ].map((name) => ({ id: name, entry: `bench/prototypes/${name}.ts` }));
+
+/**
+ * The tree of `ref` in bench/.out/before, sharing this checkout's node_modules: its routes are
+ * bundled with today's settings and timed with its own request worker, in this run.
+ */
+const checkoutBefore = async (ref: string): Promise<string> => {
+  const dir = path.join(outDir, 'before');
+  progress(`before: extracting ${ref} into ${path.relative(repoRoot, dir)}`);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  execFileSync('sh', ['-c', `git archive --format=tar "$0" | tar -x -C "$1"`, ref, dir], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await symlink(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+};
+
+/** Bundle and request-worker id of a route's Powertools-only twin. */
+const twinId = (routeId: RouteId) => `twin:${routeId}` as const;
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -78,9 +102,14 @@ const main = async () => {
   await mkdir(outDir, { recursive: true });
 
   progress('bundling with the CDK esbuild settings');
+  const twinTargets: BundleTarget[] = ROUTES.flatMap(({ id }) => {
+    const entry = TWIN_ENTRIES[id];
+    return entry ? [{ id: twinId(id), entry }] : [];
+  });
   const functionTargets: BundleTarget[] = [
     BASELINE,
     ...ROUTES.map(({ id, entry }) => ({ id, entry })),
+    ...twinTargets,
   ];
   const bundles = await buildBundles(
     [...functionTargets, ...PROTOTYPES],
@@ -94,8 +123,23 @@ const main = async () => {
     PROTOTYPES.some((target) => target.id === id),
   );
 
-  progress(`init: ${functionBundles.length} bundles × ${INIT_RUNS} fresh processes`);
-  const init = await measureInit(initTargets(functionBundles), INIT_RUNS, DEPLOYED_NODE_OPTIONS);
+  const before = BEFORE_REF ? await checkoutBefore(BEFORE_REF) : undefined;
+  const beforeBundles = before
+    ? await buildBundles(
+        ROUTES.map(({ id, entry }) => ({ id: `before:${id}`, entry })),
+        before,
+        path.join(outDir, 'bundles'),
+      )
+    : [];
+
+  progress(
+    `init: ${functionBundles.length + beforeBundles.length} bundles × ${INIT_RUNS} fresh processes`,
+  );
+  const init = await measureInit(
+    initTargets([...functionBundles, ...beforeBundles]),
+    INIT_RUNS,
+    DEPLOYED_NODE_OPTIONS,
+  );
   progress(`init diagnostics: ${DIAGNOSTIC_RUNS} processes each`);
   const initByPackage = await measureInit(
     initTargets(prototypeBundles),
@@ -130,13 +174,41 @@ const main = async () => {
     if (stats.failures > 0)
       throw new Error(`${route.id}: ${stats.failures} timed requests did not answer 2xx`);
     if (traced) baselineInTracedProcess = traced;
+    // The twin in a process of its own, as the route: neither pays for the other's hooks.
+    let twin: RequestStats | undefined;
+    if (TWIN_ENTRIES[route.id]) {
+      [twin] = await measureRequests([twinId(route.id)], requestEnv, ITERATIONS, WARMUP);
+      if (!twin || twin.failures > 0)
+        throw new Error(`${twinId(route.id)}: timed requests did not answer 2xx`);
+    }
+    const overTwin = twin && overhead(stats, twin);
     requests.push({
       id: route.id,
       comparedWith: route.id === 'getOrder' ? 'same GetItem' : 'GetItem baseline (different work)',
       route: stats,
       baseline,
       ...overhead(stats, baseline),
+      ...(twin &&
+        overTwin && {
+          twin,
+          overTwinMeanMs: overTwin.overheadMeanMs,
+          overTwinP50Ms: overTwin.overheadP50Ms,
+        }),
     });
+  }
+
+  const beforeRequests: RequestStats[] = [];
+  if (before) {
+    for (const route of ROUTES) {
+      const [stats] = await measureRequests(
+        [route.id],
+        requestEnv,
+        ITERATIONS,
+        WARMUP,
+        path.join(before, 'bench/request-worker.ts'),
+      );
+      if (stats) beforeRequests.push({ ...stats, target: `before:${route.id}` });
+    }
   }
 
   progress('per request diagnostics: getOrder with parts of Powertools switched off');
@@ -193,21 +265,48 @@ const main = async () => {
 
   const baselineInit = init.find(({ id }) => id === 'baseline');
   if (!baselineInit) throw new Error('The baseline bundle was not measured');
+  const routeInit = init.filter(({ id }) => ROUTES.some((route) => route.id === id));
   const targets: TargetCheck[] = [
-    ...init
-      .filter(({ id }) => id !== 'baseline')
-      .map((row) =>
+    ...routeInit.flatMap((row) => {
+      const twin = init.find(({ id }) => id === twinId(row.id as RouteId));
+      return [
         check(
-          `init ≤ ${TARGETS.initRatio}× baseline`,
+          `init ≤ ${TARGETS.initRatioTwin}× twin (wall p50)`,
           row.id,
-          row.initMs.p50 / baselineInit.initMs.p50,
-          TARGETS.initRatio,
+          twin ? row.initMs.p50 / twin.initMs.p50 : Number.POSITIVE_INFINITY,
+          TARGETS.initRatioTwin,
           '×',
         ),
-      ),
+        check(
+          `init ≤ ${TARGETS.initRatioTwin}× twin (CPU p50)`,
+          row.id,
+          twin ? row.cpuMs.p50 / twin.cpuMs.p50 : Number.POSITIVE_INFINITY,
+          TARGETS.initRatioTwin,
+          '×',
+        ),
+      ];
+    }),
     ...requests.map((row) =>
       check(
-        `overhead (p50) ≤ ${TARGETS.overheadMs} ms/request`,
+        `overhead (p50) ≤ ${TARGETS.overheadTwinMs} ms/request over twin`,
+        row.id,
+        row.overTwinP50Ms ?? Number.POSITIVE_INFINITY,
+        TARGETS.overheadTwinMs,
+        'ms',
+      ),
+    ),
+    ...routeInit.map((row) =>
+      check(
+        `init ≤ ${TARGETS.initRatio}× bare baseline (first target)`,
+        row.id,
+        row.initMs.p50 / baselineInit.initMs.p50,
+        TARGETS.initRatio,
+        '×',
+      ),
+    ),
+    ...requests.map((row) =>
+      check(
+        `overhead (p50) ≤ ${TARGETS.overheadMs} ms/request over bare (first target)`,
         row.comparedWith === 'same GetItem' ? row.id : `${row.id} (vs GetItem baseline)`,
         row.overheadP50Ms,
         TARGETS.overheadMs,
@@ -242,9 +341,10 @@ const main = async () => {
       initNodeOptions: DEPLOYED_NODE_OPTIONS,
       durationSeconds: (performance.now() - started) / 1000,
     },
-    bundles,
+    bundles: [...bundles, ...beforeBundles],
     init,
     requests,
+    ...(before && { before: { ref: BEFORE_REF, requests: beforeRequests } }),
     ...(synth ? { synth } : {}),
     diagnostics: {
       initWithoutSourceMaps,

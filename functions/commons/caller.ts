@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { oauthScope, READ_ALL_SCOPE } from '../routes.ts';
 import { httpErrors } from './errors.ts';
+import type { Validated } from './validators/sources.ts';
+import * as validators from './validators.ts';
 
 /** Who is calling an authenticated route, as the handlers see it. */
 export interface Caller {
@@ -14,13 +15,7 @@ export interface Caller {
 }
 
 /** One consumer as the stack describes it to the functions (`ORDERS_CONSUMERS`). */
-const ConsumerSchema = z.strictObject({
-  // No '#': it separates owner and customer in the list index's partition key.
-  name: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/)),
-  clientId: z.string().check(z.minLength(1)),
-  apiKeyId: z.string().check(z.minLength(1)),
-});
-export type ConsumerBinding = z.infer<typeof ConsumerSchema>;
+export type ConsumerBinding = Validated['consumers'][number];
 
 /** Parses the stack's consumer list; a malformed one fails the function's start, loudly. */
 export const parseConsumers = (raw: string): ReadonlyMap<string, ConsumerBinding> => {
@@ -30,10 +25,12 @@ export const parseConsumers = (raw: string): ReadonlyMap<string, ConsumerBinding
   } catch {
     throw new Error('ORDERS_CONSUMERS is not JSON: the stack sets it to the list of consumers');
   }
-  const parsed = z.array(ConsumerSchema).safeParse(json);
-  if (!parsed.success)
-    throw new Error(`ORDERS_CONSUMERS is malformed: ${parsed.error.issues[0]?.message ?? ''}`);
-  return new Map(parsed.data.map((consumer) => [consumer.clientId, consumer]));
+  const consumers = validators.consumers.check(json);
+  if (consumers === undefined)
+    throw new Error(
+      'ORDERS_CONSUMERS is malformed: the stack sets it to a list of { name, clientId, apiKeyId }',
+    );
+  return new Map(consumers.map((consumer) => [consumer.clientId, consumer]));
 };
 
 const READ_ALL = oauthScope(READ_ALL_SCOPE);

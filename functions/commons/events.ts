@@ -25,21 +25,27 @@ export const ORDER_EVENT_ATTRIBUTES = {
   traceHeader: 'traceHeader',
 } as const;
 
-export const OrderEventSchema = z.object({
-  schemaVersion: z.literal(ORDER_EVENT_SCHEMA_VERSION),
-  type: z.enum(ORDER_EVENT_TYPES),
-  /** Unique per event (the stream record's id): consumers de-duplicate on it. */
-  eventId: z.string().check(z.minLength(1), z.maxLength(128)),
-  orderId: z.string().check(z.regex(/^ord_[0-9a-f]{32}$/)),
-  /** When the change committed (the order's `updatedAt`). */
-  occurredAt: z.iso.datetime(),
-  /** The correlation id of the request that made the change. */
-  correlationId: z.optional(z.string().check(z.maxLength(128))),
-  /** The X-Ray trace header of that request (`Root=…;Parent=…;Sampled=…`). */
-  traceHeader: z.optional(z.string().check(z.maxLength(256))),
-});
+/**
+ * Built on first use: the functions import this module for the constants above and must not load
+ * zod when they start (only the fulfilment worker parses events).
+ */
+const orderEventSchema = () =>
+  z.object({
+    schemaVersion: z.literal(ORDER_EVENT_SCHEMA_VERSION),
+    type: z.enum(ORDER_EVENT_TYPES),
+    /** Unique per event (the stream record's id): consumers de-duplicate on it. */
+    eventId: z.string().check(z.minLength(1), z.maxLength(128)),
+    orderId: z.string().check(z.regex(/^ord_[0-9a-f]{32}$/)),
+    /** When the change committed (the order's `updatedAt`). */
+    occurredAt: z.iso.datetime(),
+    /** The correlation id of the request that made the change. */
+    correlationId: z.optional(z.string().check(z.maxLength(128))),
+    /** The X-Ray trace header of that request (`Root=…;Parent=…;Sampled=…`). */
+    traceHeader: z.optional(z.string().check(z.maxLength(256))),
+  });
+let schema: ReturnType<typeof orderEventSchema> | undefined;
 
-export type OrderEvent = z.infer<typeof OrderEventSchema>;
+export type OrderEvent = z.infer<ReturnType<typeof orderEventSchema>>;
 
 export type ParsedOrderEvent =
   | { readonly ok: true; readonly event: OrderEvent }
@@ -60,7 +66,8 @@ export const parseOrderEvent = (body: string): ParsedOrderEvent => {
   if (version !== ORDER_EVENT_SCHEMA_VERSION) {
     return { ok: false, reason: `unknown schemaVersion ${JSON.stringify(version ?? null)}` };
   }
-  const result = OrderEventSchema.safeParse(json);
+  schema ??= orderEventSchema();
+  const result = schema.safeParse(json);
   if (result.success) return { ok: true, event: result.data };
   const issue = result.error.issues[0];
   return {

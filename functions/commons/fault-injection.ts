@@ -1,31 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { MiddlewareObj } from '@middy/core';
-import * as z from 'zod/mini';
 import type { RouteId } from '../routes.ts';
 import { env } from './env.ts';
 import { httpErrors } from './errors.ts';
 import { emitMetric } from './metrics.ts';
 import { logger, tracer } from './powertools.ts';
+import type { Validated } from './validators/sources.ts';
+import * as validators from './validators.ts';
 
 /**
  * The fault-injection parameter: per route, extra latency and/or a share of requests that fail
  * with 503. Off unless `enabled` is true; ignored entirely where the stage does not allow it.
+ * Its schema is in validators/sources.ts.
  */
-export const FaultSettingsSchema = z.object({
-  enabled: z.boolean(),
-  routes: z._default(
-    z.record(
-      z.string(),
-      z.object({
-        latencyMs: z._default(z.int().check(z.minimum(0), z.maximum(8000)), 0),
-        errorRate: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0),
-      }),
-    ),
-    {},
-  ),
-});
-export type FaultSettings = z.infer<typeof FaultSettingsSchema>;
+export type FaultSettings = Validated['faultSettings'];
 
 export interface FaultSource {
   /** Returns the current settings, or undefined when none apply. */
@@ -58,12 +47,12 @@ export const ssmFaultSource = (): FaultSource | undefined => {
       async load() {
         try {
           const raw = await (await getProvider()).get(name, { transform: 'json', maxAge });
-          const parsed = FaultSettingsSchema.safeParse(raw);
-          if (!parsed.success) {
+          const settings = validators.faultSettings.check(raw);
+          if (settings === undefined) {
             logger.warn('Ignoring an invalid fault-injection parameter', { parameter: name });
             return undefined;
           }
-          return parsed.data;
+          return settings;
         } catch (error) {
           // Fault injection must never cause an outage of its own.
           logger.warn('Could not read the fault-injection parameter', { parameter: name, error });

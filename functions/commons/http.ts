@@ -5,7 +5,6 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type * as z from 'zod/mini';
 import { ROUTES, type RouteId } from '../routes.ts';
 import { type Caller, type ConsumerBinding, parseConsumers, resolveCaller } from './caller.ts';
 import { correlation } from './correlation.ts';
@@ -17,7 +16,8 @@ import { CORRELATION_ID_HEADER, REPLAY_HEADER } from './headers.ts';
 import type { IdempotencyScope } from './idempotency.ts';
 import { emitErrorMetrics } from './metrics.ts';
 import { logger, metrics, tracer } from './powertools.ts';
-import { IdempotencyKeySchema } from './schemas.ts';
+import type { ValidationIssue, Validator } from './validation.ts';
+import * as validators from './validators.ts';
 
 /** Response headers a browser client may read. */
 export const EXPOSED_HEADERS = [CORRELATION_ID_HEADER, REPLAY_HEADER, 'location', 'retry-after'];
@@ -42,12 +42,12 @@ export interface ValidatedRequest<B, Q, P> {
 
 export interface RouteOptions<B, Q, P> {
   readonly routeId: RouteId;
-  /** Schema of the JSON body; routes without one ignore the body. */
-  readonly body?: z.ZodMiniType<B>;
+  /** Validator of the JSON body (`validators` in validation.ts); routes without one ignore the body. */
+  readonly body?: Validator<B>;
   /** Whether an empty body is accepted (and validated as `{}`). @default false */
   readonly bodyOptional?: boolean;
-  readonly query?: z.ZodMiniType<Q>;
-  readonly path?: z.ZodMiniType<P>;
+  readonly query?: Validator<Q>;
+  readonly path?: Validator<P>;
   /** Idempotency middleware (see `idempotency.ts`); also enables the Idempotency-Key header. */
   readonly idempotency?: MiddlewareObj;
   /** Where fault-injection settings come from. @default the stage's SSM parameter */
@@ -86,15 +86,15 @@ export const json = (
   body: JSON.stringify(body),
 });
 
-const issuesToDetails = (prefix: string, error: z.core.$ZodError): ProblemDetail[] =>
-  error.issues.map((issue) => ({
+const issuesToDetails = (prefix: string, issues: readonly ValidationIssue[]): ProblemDetail[] =>
+  issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
 
-const parseWith = <T>(schema: z.ZodMiniType<T>, value: unknown, prefix: string): T => {
-  const result = schema.safeParse(value);
-  if (!result.success) throw httpErrors.validation(issuesToDetails(prefix, result.error));
+const parseWith = <T>(validator: Validator<T>, value: unknown, prefix: string): T => {
+  const result = validator.validate(value);
+  if (!result.success) throw httpErrors.validation(issuesToDetails(prefix, result.issues));
   return result.data;
 };
 
@@ -158,7 +158,7 @@ const validation = <B, Q, P>(
     let idempotencyKey: string | undefined;
     const header = event.headers?.['idempotency-key'];
     if (options.idempotency && header !== undefined) {
-      const key = parseWith(IdempotencyKeySchema, header, 'headers.idempotency-key');
+      const key = parseWith(validators.idempotencyKey, header, 'headers.idempotency-key');
       // Keys are scoped to the consumer: two consumers may pick the same key.
       idempotencyKey = `${consumer ?? 'anonymous'}:${key}`;
     }

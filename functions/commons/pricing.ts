@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import { emitMetric } from './metrics.ts';
 import {
   type BreakerState,
@@ -7,16 +6,7 @@ import {
   InvalidResponseError,
 } from './resilient-http.ts';
 import type { Currency, LineItem, PricingSource } from './schemas.ts';
-
-/**
- * What the pricing dependency answers for `POST {url}/quote`, given the order's lines at catalog
- * prices: the promotion it applies, as a discount on the catalog subtotal.
- */
-const QuoteSchema = z.object({
-  subtotalCents: z.int().check(z.minimum(0)),
-  discountCents: z.int().check(z.minimum(0)),
-  totalCents: z.int().check(z.minimum(0)),
-});
+import * as validators from './validators.ts';
 
 export interface Pricing {
   readonly subtotalCents: number;
@@ -75,9 +65,9 @@ export const createPricingClient = (options: PricingClientOptions) => {
       const subtotalCents = subtotalOf(lines);
       const started = performance.now();
       const result = await http.postJson('quote', { currency, items: lines }, (json) => {
-        const parsed = QuoteSchema.safeParse(json);
-        if (!parsed.success) throw new InvalidResponseError('not a quote');
-        const quote = parsed.data;
+        // What the pricing dependency answers: validators/sources.ts has its schema.
+        const quote = validators.pricingQuote.check(json);
+        if (quote === undefined) throw new InvalidResponseError('not a quote');
         if (quote.subtotalCents !== subtotalCents) {
           throw new InvalidResponseError(
             `quote contradicts the catalog (subtotal ${quote.subtotalCents}, catalog ${subtotalCents})`,

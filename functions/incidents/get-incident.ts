@@ -1,5 +1,6 @@
 import { requireCaller } from '#commons/caller';
 import { httpRoute, json } from '#commons/http';
+import * as validators from '#commons/validators';
 import { incidentErrors, incidentsRepository } from './operator.ts';
 import { toIncident } from './repository.ts';
 import { IncidentPathSchema } from './schemas.ts';
@@ -8,7 +9,7 @@ const incidents = incidentsRepository();
 
 /** GET /incidents/{incidentId}: the incident, open or not, or 404. */
 export const handler = httpRoute(
-  { routeId: 'getIncident', path: IncidentPathSchema },
+  { routeId: 'getIncident', path: validators.incidentPath },
   async ({ path, caller }) => {
     requireCaller(caller);
     const incident = await incidents.get(path.incidentId);

@@ -1,5 +1,6 @@
 import { requireCaller } from '#commons/caller';
 import { httpRoute } from '#commons/http';
+import * as validators from '#commons/validators';
 import { logger } from '#powertools';
 import { actionBy, answerAction, incidentsRepository } from './operator.ts';
 import { IncidentActionRequestSchema, IncidentPathSchema } from './schemas.ts';
@@ -14,8 +15,8 @@ const incidents = incidentsRepository();
 export const handler = httpRoute(
   {
     routeId: 'resolveIncident',
-    path: IncidentPathSchema,
-    body: IncidentActionRequestSchema,
+    path: validators.incidentPath,
+    body: validators.incidentActionRequest,
     bodyOptional: true,
   },
   async ({ path, body, caller }) => {

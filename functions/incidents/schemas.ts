@@ -34,7 +34,7 @@ export const IncidentActionRequestSchema = described(
       z
         .string()
         .check(
-          z.maxLength(500, 'Must be at most 500 characters'),
+          z.maxLength(500),
           z.describe('What the operator did or found, kept with the action'),
         ),
     ),

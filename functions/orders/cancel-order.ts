@@ -6,7 +6,7 @@ import { eventAttributes } from '#commons/event-origin';
 import { httpRoute, json } from '#commons/http';
 import { emitMetric } from '#commons/metrics';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
-import { CancelOrderRequestSchema, OrderPathSchema } from '#commons/schemas';
+import * as validators from '#commons/validators';
 import { logger } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
@@ -20,8 +20,8 @@ const retentionSeconds = env.cancelledRetentionDays() * 24 * 60 * 60;
 export const handler = httpRoute(
   {
     routeId: 'cancelOrder',
-    path: OrderPathSchema,
-    body: CancelOrderRequestSchema,
+    path: validators.orderPath,
+    body: validators.cancelOrderRequest,
     bodyOptional: true,
   },
   async ({ path, body, caller }) => {

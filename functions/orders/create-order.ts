@@ -16,7 +16,7 @@ import {
 } from '#commons/orders-repository';
 import { createPricingClient } from '#commons/pricing';
 import { CircuitBreaker } from '#commons/resilient-http';
-import { CreateOrderRequestSchema } from '#commons/schemas';
+import * as validators from '#commons/validators';
 import { logger } from '#powertools';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
@@ -48,7 +48,7 @@ const created = (order: OrderRecord) =>
 export const handler = httpRoute(
   {
     routeId: 'createOrder',
-    body: CreateOrderRequestSchema,
+    body: validators.createOrderRequest,
     idempotency: idempotentRoute({
       replayCommitted: async (orderId) => {
         const order = await orders.get(orderId);

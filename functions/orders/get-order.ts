@@ -4,13 +4,13 @@ import { env } from '#commons/env';
 import { httpErrors } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
-import { OrderPathSchema } from '#commons/schemas';
+import * as validators from '#commons/validators';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable());
 
 /** GET /orders/{orderId}: 200 with the order if the caller may see it, else 404. */
 export const handler = httpRoute(
-  { routeId: 'getOrder', path: OrderPathSchema },
+  { routeId: 'getOrder', path: validators.orderPath },
   async ({ path, caller }) => {
     const reader = requireCaller(caller);
     const order = await orders.getFor(path.orderId, reader);

@@ -3,8 +3,9 @@ import { requireCaller } from '#commons/caller';
 import { createCursorCodec, secretsManagerKey } from '#commons/cursor';
 import { env } from '#commons/env';
 import { httpRoute, json } from '#commons/http';
+import { DEFAULT_PAGE_SIZE } from '#commons/limits';
 import { OrdersRepository, toOrder } from '#commons/orders-repository';
-import { DEFAULT_PAGE_SIZE, ListOrdersQuerySchema } from '#commons/schemas';
+import * as validators from '#commons/validators';
 
 const orders = new OrdersRepository(documentClient, env.ordersTable(), {
   byOwner: env.ordersByOwnerIndex(),
@@ -17,7 +18,7 @@ const cursors = createCursorCodec(secretsManagerKey(env.cursorSecretArn()));
  * orders, or every consumer's with orders.read.all.
  */
 export const handler = httpRoute(
-  { routeId: 'listOrders', query: ListOrdersQuerySchema },
+  { routeId: 'listOrders', query: validators.listOrdersQuery },
   async ({ query, caller }) => {
     const reader = requireCaller(caller);
     const startKey =

@@ -1,5 +1,6 @@
 import { HttpError } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
+import * as validators from '#commons/validators';
 import { triageStore } from './runtime.ts';
 import { IncidentPathSchema } from './schemas.ts';
 
@@ -12,7 +13,7 @@ export const incidentNotFound = (incidentId: string) =>
 
 /** GET /triage/incidents/{incidentId}: the record, its redacted evidence and its audit trail. */
 export const handler = httpRoute(
-  { routeId: 'getTriagedIncident', path: IncidentPathSchema },
+  { routeId: 'getTriagedIncident', path: validators.incidentPath },
   async ({ path }) => {
     const [record, reviews] = await Promise.all([
       store.get(path.incidentId),

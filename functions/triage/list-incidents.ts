@@ -1,5 +1,6 @@
 import { HttpError } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
+import * as validators from '#commons/validators';
 import { triageStore } from './runtime.ts';
 import { ListIncidentsQuerySchema } from './schemas.ts';
 
@@ -28,7 +29,7 @@ const decodeCursor = (cursor: string): Record<string, unknown> => {
 
 /** GET /triage/incidents: triaged incidents, newest first, with their top hypothesis. */
 export const handler = httpRoute(
-  { routeId: 'listTriagedIncidents', query: ListIncidentsQuerySchema },
+  { routeId: 'listTriagedIncidents', query: validators.triagedIncidentsQuery },
   async ({ query }) => {
     const page = await store.list(
       query.limit ?? 20,

@@ -2,6 +2,7 @@ import { requireCaller } from '#commons/caller';
 import { HttpError } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
 import { emitMetric } from '#commons/metrics';
+import * as validators from '#commons/validators';
 import { logger } from '#powertools';
 import { incidentNotFound } from './get-incident.ts';
 import { triageSettings, triageStore } from './runtime.ts';
@@ -22,7 +23,7 @@ const hypothesisNotFound = (id: string) =>
  * transaction; the accuracy metric gets one sample (1 accepted, 0 rejected).
  */
 export const handler = httpRoute(
-  { routeId: 'reviewHypothesis', path: HypothesisPathSchema, body: ReviewRequestSchema },
+  { routeId: 'reviewHypothesis', path: validators.hypothesisPath, body: validators.reviewRequest },
   async ({ path, body, caller }) => {
     const operator = requireCaller(caller);
     const record = await store.get(path.incidentId);

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import '#commons/zod';
 import { CATEGORIES } from '#triage/hypothesis';
+import { IncidentIdSchema } from '../incidents/schemas.ts';
 
 /**
  * The triage routes' contract: handlers validate with these and the OpenAPI document is
@@ -10,32 +11,11 @@ import { CATEGORIES } from '#triage/hypothesis';
 const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
   schema.check(z.describe(description)) as T;
 
-/** `<alarm name>#<ISO time the incident opened>`, URL-encoded in paths. */
-export const IncidentIdSchema = described(
-  z.pipe(
-    z.string().check(z.minLength(3), z.maxLength(512)),
-    z.pipe(
-      z.transform((raw: string) => (raw.includes('%') ? safeDecode(raw) : raw)),
-      z
-        .string()
-        .check(
-          z.regex(
-            /^[^#\s]{1,255}#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/,
-            'Must be <alarm name>#<ISO time>, URL-encoded',
-          ),
-        ),
-    ),
-  ),
-  'Incident id: the alarm name, #, and the ISO time the incident opened (URL-encoded)',
-);
-
-function safeDecode(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
+/**
+ * The paging incident id (`<alarm name>#<ISO time it opened>`): triage records are keyed by the
+ * incident they explain. Path parameters arrive URL-decoded, as API Gateway passes them.
+ */
+export { IncidentIdSchema };
 
 export const IncidentPathSchema = z.strictObject({ incidentId: IncidentIdSchema });
 

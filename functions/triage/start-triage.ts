@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { requireCaller } from '#commons/caller';
 import { httpRoute, json } from '#commons/http';
+import * as validators from '#commons/validators';
 import { tracer } from '#powertools';
 import { requiredEnv, TRIAGE_ENV } from './env-names.ts';
 import type { StartTriageEvent } from './on-page.ts';
@@ -15,7 +16,7 @@ const functionName = requiredEnv(TRIAGE_ENV.functionName);
  * stores the record as a page would. Asynchronous: 202, then read the incident.
  */
 export const handler = httpRoute(
-  { routeId: 'startTriage', path: IncidentPathSchema },
+  { routeId: 'startTriage', path: validators.incidentPath },
   async ({ path, caller }) => {
     const operator = requireCaller(caller);
     const event: StartTriageEvent = {

@@ -1,0 +1,72 @@
+/**
+ * What every Powertools-only twin shares, built the way the Powertools for AWS Lambda
+ * (TypeScript) documentation builds a handler without middy: one Tracer, Logger and Metrics per
+ * process, a traced DynamoDB client, and the manual instrumentation of a handler (Logger context,
+ * a handler subsegment with the cold-start and service annotations, the cold-start metric, metrics
+ * flushed at the end). No validation, no middy, no code of the project: a twin is the floor the
+ * project's framework layer is measured against (docs/benchmarks.md).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'orders';
+export const logger = new Logger({ serviceName });
+export const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Orders',
+  defaultDimensions: { stage: process.env.STAGE ?? 'local' },
+});
+export const tracer = new Tracer({ serviceName });
+
+export const dynamoDbClient = tracer.captureAWSv3Client(new DynamoDBClient({}));
+export const documentClient = DynamoDBDocumentClient.from(dynamoDbClient, {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+/** Reads a variable once, at load, as the routes do. */
+export const requireEnv = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`Missing environment variable ${name}`);
+  return value;
+};
+
+export const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+export type ApiHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
+
+/** Powertools' manual instrumentation of a handler (what its middy middlewares do, by hand). */
+export const instrumented =
+  (handler: ApiHandler): ApiHandler =>
+  async (event, context) => {
+    logger.addContext(context);
+    logger.setCorrelationId(event.requestContext?.requestId);
+    const segment = tracer.getSegment();
+    const subsegment = segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'index.handler'}`);
+    if (subsegment) tracer.setSegment(subsegment);
+    tracer.annotateColdStart();
+    tracer.addServiceNameAnnotation();
+    metrics.captureColdStartMetric();
+    try {
+      return await handler(event, context);
+    } catch (error) {
+      tracer.addErrorAsMetadata(error as Error);
+      logger.error('Request failed', { error });
+      return json(500, { message: 'Internal error' });
+    } finally {
+      subsegment?.close();
+      if (segment) tracer.setSegment(segment);
+      metrics.publishStoredMetrics();
+      logger.resetKeys();
+    }
+  };
