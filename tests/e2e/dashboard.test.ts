@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '#local/paths';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import { call, newIdempotencyKey, uniqueCustomer } from './http.ts';
 
 const dashboardUrl = inject('dashboardUrl');
@@ -20,6 +21,7 @@ const order = {
   customerId: 'c-dashboard',
   currency: 'EUR',
   items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1250 }],
+  contact: TEST_CONTACT,
 };
 
 describe.runIf(dashboardUrl !== null)('the local dashboards page', () => {
