@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { TEST_CONTACT } from '#tests/fixtures/contact';
 import {
   call,
   cancelCreatedOrders,
@@ -67,6 +68,7 @@ describe('POST /orders priced from the catalog', () => {
         { sku: 'SKU-RETIRED', quantity: 1 },
         { sku: 'SKU-EUR-ONLY', quantity: 1 },
       ],
+      contact: TEST_CONTACT,
     });
 
     expectProblem(response, 422, 'UNKNOWN_SKU');

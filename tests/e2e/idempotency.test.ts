@@ -29,6 +29,8 @@ const pricingLatency = async (latencyMs: number): Promise<void> => {
 /** Headers that differ between any two responses, replay or not. */
 const PER_RESPONSE_HEADERS = new Set([
   'date',
+  // Each request has its own: a replay answers with the replaying request's id.
+  'x-correlation-id',
   'connection',
   'keep-alive',
   'x-amzn-requestid',
