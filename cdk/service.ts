@@ -2,6 +2,7 @@ import { Annotations, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { describePlaceholder, findPlaceholders } from '#config/placeholders';
 import type { StageConfig } from '#config/stages';
+import { addSafetyAlarms } from './constructs/safety-alarms.ts';
 import { AlertingStack } from './stacks/alerting-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import {
@@ -114,5 +115,7 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
       describePlaceholder(config, placeholder),
     );
   }
-  return { data, api, alerting, registry, worker, backup, backupCopy };
+  const service = { data, api, alerting, registry, worker, backup, backupCopy };
+  addSafetyAlarms(service, config);
+  return service;
 };

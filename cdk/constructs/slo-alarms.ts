@@ -86,7 +86,8 @@ export const burnRateExpression = (
 ): MathExpression => {
   const period = Duration.minutes(minutes);
   const guard = Math.max(1, Math.ceil((slo.minValidEventsPerHour * minutes) / 60));
-  const budget = 1 - target;
+  // Rounded: 1 - 0.999 is 0.0010000000000000009 in floating point.
+  const budget = Number((1 - target).toPrecision(12));
   const usingMetrics: Record<string, Metric> = {};
   let errorRatio: string;
   let valid: string;
@@ -155,7 +156,8 @@ export class SloAlarms extends Construct {
             ).createAlarm(this, `${alarmId}-${index === 0 ? 'long' : 'short'}`, {
               alarmName: `${prefix}-${alarmId}-${index === 0 ? 'long' : 'short'}`,
               alarmDescription: description(`${minutes} min`),
-              comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+              // At the burn rate exactly, the window has spent its share of the budget.
+              comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
               threshold: window.burnRate,
               evaluationPeriods: 1,
               datapointsToAlarm: 1,

@@ -6,6 +6,7 @@ import { STAGE_NAMES, STAGES, type StageConfig } from '#config/stages';
 import { ROUTES } from '#routes';
 import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
 import { createOrdersService } from '../../../../cdk/service.ts';
+import { alertTopicParameterName } from '../../../../cdk/stacks/alerting-stack.ts';
 import { dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
 
 describe('ApiStack', () => {
@@ -338,6 +339,9 @@ describe('ApiStack', () => {
           names.catalogTableName,
           names.fulfilmentQueueName,
           names.keyArn,
+          // The safety alarms' topics, from the Alerting stack.
+          alertTopicParameterName(STAGES.dev, 'page'),
+          alertTopicParameterName(STAGES.dev, 'ticket'),
         ].sort(),
       );
     });
