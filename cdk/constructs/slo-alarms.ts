@@ -5,15 +5,20 @@ import {
   AlarmState,
   ComparisonOperator,
   CompositeAlarm,
+  Dashboard,
+  GraphWidget,
   type IAlarmAction,
   MathExpression,
   Metric,
+  SingleValueWidget,
+  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { ROUTES } from '#routes';
+import { SLO_DASHBOARD } from '../../dashboards/slo.ts';
 import { SLOS } from '../../slos/definitions.ts';
 import {
   BURN_RATE_POLICY,
@@ -83,6 +88,8 @@ export const burnRateExpression = (
   minutes: number,
   config: StageConfig,
   apiName: string,
+  /** Appended to the metric ids, so several windows can share one graph. @default '' */
+  idSuffix = '',
 ): MathExpression => {
   const period = Duration.minutes(minutes);
   const guard = Math.max(1, Math.ceil((slo.minValidEventsPerHour * minutes) / 60));
@@ -93,20 +100,20 @@ export const burnRateExpression = (
   let valid: string;
   if (slo.indicator.kind === 'ratio') {
     const bad = slo.indicator.bad.map((source, index) => {
-      usingMetrics[`bad${index}`] = metricOf(source, config, apiName, period);
-      return `FILL(bad${index}, 0)`;
+      usingMetrics[`bad${index}${idSuffix}`] = metricOf(source, config, apiName, period);
+      return `FILL(bad${index}${idSuffix}, 0)`;
     });
     const counted = slo.indicator.valid.map((source, index) => {
-      usingMetrics[`valid${index}`] = metricOf(source, config, apiName, period);
-      return `FILL(valid${index}, 0)`;
+      usingMetrics[`valid${index}${idSuffix}`] = metricOf(source, config, apiName, period);
+      return `FILL(valid${index}${idSuffix}, 0)`;
     });
     valid = `(${counted.join(' + ')})`;
     errorRatio = `(${bad.join(' + ')}) / ${valid}`;
   } else {
-    usingMetrics.good = metricOf(slo.indicator.goodPercent, config, apiName, period);
-    usingMetrics.valid0 = metricOf(slo.indicator.valid, config, apiName, period);
-    valid = 'FILL(valid0, 0)';
-    errorRatio = '(100 - FILL(good, 100)) / 100';
+    usingMetrics[`good${idSuffix}`] = metricOf(slo.indicator.goodPercent, config, apiName, period);
+    usingMetrics[`valid0${idSuffix}`] = metricOf(slo.indicator.valid, config, apiName, period);
+    valid = `FILL(valid0${idSuffix}, 0)`;
+    errorRatio = `(100 - FILL(good${idSuffix}, 100)) / 100`;
   }
   return new MathExpression({
     expression: `IF(${valid} >= ${guard}, ${errorRatio} / ${budget}, 0)`,
@@ -128,6 +135,8 @@ export class SloAlarms extends Construct {
   public readonly composites: ReadonlyMap<string, CompositeAlarm>;
   /** Every metric alarm (long and short windows). */
   public readonly windowAlarms: readonly Alarm[];
+  /** SLI, error budget left and burn rates of every SLO (`dashboards/slo.ts`). */
+  public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: SloAlarmsProps) {
     super(scope, id);
@@ -193,5 +202,62 @@ export class SloAlarms extends Construct {
     }
     this.composites = composites;
     this.windowAlarms = windowAlarms;
+    this.dashboard = this.renderDashboard(props, prefix);
+  }
+
+  private renderDashboard(props: SloAlarmsProps, prefix: string): Dashboard {
+    const { config } = props;
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${prefix}-${SLO_DASHBOARD.id}`,
+    });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# ${SLO_DASHBOARD.title}: ${config.appName} ${config.stage}\nSLI and error budget over the rolling 30 days; burn rate = error ratio / budget, per alerting window (dashed: its threshold). Policy and runbooks: docs/slos.md.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    const month = 30 * 24 * 60;
+    for (const slo of props.slos ?? SLOS) {
+      const target = targetIn(slo, config.stage);
+      if (target === undefined) continue;
+      const burn = (minutes: number) =>
+        burnRateExpression(slo, target, minutes, config, props.apiName, `_${minutes}`);
+      const monthly = burn(month);
+      const budget = Number((1 - target).toPrecision(12));
+      const summary = SLO_DASHBOARD.summary.map((panel) =>
+        panel === 'sli'
+          ? new MathExpression({
+              expression: `100 * (1 - monthBurn * ${budget})`,
+              usingMetrics: { monthBurn: monthly },
+              period: Duration.minutes(month),
+              label: `SLI, 30 d (objective ${(target * 100).toFixed(2)}%)`,
+            })
+          : new MathExpression({
+              expression: '100 * (1 - monthBurn)',
+              usingMetrics: { monthBurn: monthly },
+              period: Duration.minutes(month),
+              label: 'Error budget left, 30 d (%)',
+            }),
+      );
+      dashboard.addWidgets(
+        new SingleValueWidget({
+          title: slo.displayName,
+          metrics: summary,
+          width: 8,
+          height: 6,
+        }),
+        new GraphWidget({
+          title: `${slo.displayName}: burn rate per window`,
+          left: SLO_DASHBOARD.burnWindows.map((window) => burn(window.minutes)),
+          leftAnnotations: [...new Set(SLO_DASHBOARD.burnWindows.map((w) => w.threshold))].map(
+            (value) => ({ value, label: `${value}x` }),
+          ),
+          width: 16,
+          height: 6,
+        }),
+      );
+    }
+    return dashboard;
   }
 }

@@ -79,4 +79,14 @@ describe('SloAlarms', () => {
       ]),
     });
   });
+
+  it('draws an SLO dashboard: SLI and budget left over 30 days, burn rate per window', () => {
+    const [dashboard] = Object.values(prod.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('Service level objectives: Orders prod');
+    for (const slo of SLOS) expect(body).toContain(`${slo.displayName}: burn rate per window`);
+    expect(body).toContain('100 * (1 - monthBurn)');
+    expect(body).toContain('Error budget left, 30 d');
+    expect(body).toMatch(/14\.4/);
+  });
 });
