@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { describePlaceholder, findPlaceholders } from '#config/placeholders';
 import type { StageConfig } from '#config/stages';
 import { addSafetyAlarms } from './constructs/safety-alarms.ts';
+import { addSloDashboard } from './constructs/slo-alarms.ts';
 import { AlertingStack } from './stacks/alerting-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import {
@@ -117,5 +118,6 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   }
   const service = { data, api, alerting, registry, worker, backup, backupCopy };
   addSafetyAlarms(service, config);
+  addSloDashboard(api, { config, apiName: api.api.restApiName });
   return service;
 };

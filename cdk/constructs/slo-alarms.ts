@@ -135,8 +135,6 @@ export class SloAlarms extends Construct {
   public readonly composites: ReadonlyMap<string, CompositeAlarm>;
   /** Every metric alarm (long and short windows). */
   public readonly windowAlarms: readonly Alarm[];
-  /** SLI, error budget left and burn rates of every SLO (`dashboards/slo.ts`). */
-  public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: SloAlarmsProps) {
     super(scope, id);
@@ -202,62 +200,70 @@ export class SloAlarms extends Construct {
     }
     this.composites = composites;
     this.windowAlarms = windowAlarms;
-    this.dashboard = this.renderDashboard(props, prefix);
-  }
-
-  private renderDashboard(props: SloAlarmsProps, prefix: string): Dashboard {
-    const { config } = props;
-    const dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${prefix}-${SLO_DASHBOARD.id}`,
-    });
-    dashboard.addWidgets(
-      new TextWidget({
-        markdown: `# ${SLO_DASHBOARD.title}: ${config.appName} ${config.stage}\nSLI and error budget over the rolling 30 days; burn rate = error ratio / budget, per alerting window (dashed: its threshold). Policy and runbooks: docs/slos.md.`,
-        width: 24,
-        height: 2,
-      }),
-    );
-    const month = 30 * 24 * 60;
-    for (const slo of props.slos ?? SLOS) {
-      const target = targetIn(slo, config.stage);
-      if (target === undefined) continue;
-      const burn = (minutes: number) =>
-        burnRateExpression(slo, target, minutes, config, props.apiName, `_${minutes}`);
-      const monthly = burn(month);
-      const budget = Number((1 - target).toPrecision(12));
-      const summary = SLO_DASHBOARD.summary.map((panel) =>
-        panel === 'sli'
-          ? new MathExpression({
-              expression: `100 * (1 - monthBurn * ${budget})`,
-              usingMetrics: { monthBurn: monthly },
-              period: Duration.minutes(month),
-              label: `SLI, 30 d (objective ${(target * 100).toFixed(2)}%)`,
-            })
-          : new MathExpression({
-              expression: '100 * (1 - monthBurn)',
-              usingMetrics: { monthBurn: monthly },
-              period: Duration.minutes(month),
-              label: 'Error budget left, 30 d (%)',
-            }),
-      );
-      dashboard.addWidgets(
-        new SingleValueWidget({
-          title: slo.displayName,
-          metrics: summary,
-          width: 8,
-          height: 6,
-        }),
-        new GraphWidget({
-          title: `${slo.displayName}: burn rate per window`,
-          left: SLO_DASHBOARD.burnWindows.map((window) => burn(window.minutes)),
-          leftAnnotations: [...new Set(SLO_DASHBOARD.burnWindows.map((w) => w.threshold))].map(
-            (value) => ({ value, label: `${value}x` }),
-          ),
-          width: 16,
-          height: 6,
-        }),
-      );
-    }
-    return dashboard;
   }
 }
+
+/**
+ * The SLO dashboard (`dashboards/slo.ts`): SLI, error budget left and burn rates of every SLO,
+ * from the same metric math as the alarms. It goes in the stack of the service's other
+ * dashboards, after them, so the local dashboard page still opens on the service overview.
+ */
+export const addSloDashboard = (
+  scope: Construct,
+  props: Pick<SloAlarmsProps, 'config' | 'apiName' | 'slos'>,
+): Dashboard => {
+  const { config } = props;
+  const prefix = `${config.appName}-${config.stage}`;
+  const dashboard = new Dashboard(scope, 'SloDashboard', {
+    dashboardName: `${prefix}-${SLO_DASHBOARD.id}`,
+  });
+  dashboard.addWidgets(
+    new TextWidget({
+      markdown: `# ${SLO_DASHBOARD.title}: ${config.appName} ${config.stage}\nSLI and error budget over the rolling 30 days; burn rate = error ratio / budget, per alerting window (dashed: its threshold). Policy and runbooks: docs/slos.md.`,
+      width: 24,
+      height: 2,
+    }),
+  );
+  const month = 30 * 24 * 60;
+  for (const slo of props.slos ?? SLOS) {
+    const target = targetIn(slo, config.stage);
+    if (target === undefined) continue;
+    const burn = (minutes: number) =>
+      burnRateExpression(slo, target, minutes, config, props.apiName, `_${minutes}`);
+    const monthly = burn(month);
+    const budget = Number((1 - target).toPrecision(12));
+    const summary = SLO_DASHBOARD.summary.map((panel) =>
+      panel === 'sli'
+        ? new MathExpression({
+            expression: `100 * (1 - monthBurn * ${budget})`,
+            usingMetrics: { monthBurn: monthly },
+            period: Duration.minutes(month),
+            label: `SLI, 30 d (objective ${(target * 100).toFixed(2)}%)`,
+          })
+        : new MathExpression({
+            expression: '100 * (1 - monthBurn)',
+            usingMetrics: { monthBurn: monthly },
+            period: Duration.minutes(month),
+            label: 'Error budget left, 30 d (%)',
+          }),
+    );
+    dashboard.addWidgets(
+      new SingleValueWidget({
+        title: slo.displayName,
+        metrics: summary,
+        width: 8,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: `${slo.displayName}: burn rate per window`,
+        left: SLO_DASHBOARD.burnWindows.map((window) => burn(window.minutes)),
+        leftAnnotations: [...new Set(SLO_DASHBOARD.burnWindows.map((w) => w.threshold))].map(
+          (value) => ({ value, label: `${value}x` }),
+        ),
+        width: 16,
+        height: 6,
+      }),
+    );
+  }
+  return dashboard;
+};

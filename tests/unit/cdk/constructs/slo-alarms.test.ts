@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { STAGES } from '#config/stages';
-import { SloAlarms } from '../../../../cdk/constructs/slo-alarms.ts';
+import { addSloDashboard, SloAlarms } from '../../../../cdk/constructs/slo-alarms.ts';
 import { SLOS } from '../../../../slos/definitions.ts';
 import { BURN_RATE_POLICY } from '../../../../slos/spec.ts';
 
@@ -13,6 +13,7 @@ const synth = (stage: 'dev' | 'prod') => {
     apiName: 'OrdersApi',
     runbookBaseUrl: 'https://runbooks.test/',
   });
+  addSloDashboard(stack, { config: STAGES[stage], apiName: 'OrdersApi' });
   return Template.fromStack(stack);
 };
 
