@@ -3,7 +3,8 @@ import type { Construct } from 'constructs';
 import { describePlaceholder, findPlaceholders } from '#config/placeholders';
 import type { StageConfig } from '#config/stages';
 import { ExplicitLogGroups } from './constructs/log-groups.ts';
-import { publishPageTopic } from './constructs/triage.ts';
+import { addSafetyAlarms } from './constructs/safety-alarms.ts';
+import { addSloDashboard } from './constructs/slo-alarms.ts';
 import { AlertingStack } from './stacks/alerting-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import {
@@ -56,9 +57,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     config,
     apiName: api.api.restApiName,
   });
-  // Triage runs on every page: the Alerting stack publishes the page topic's ARN in SSM and the
-  // Api stack, beside the triage function, subscribes to it (so it deploys after Alerting).
-  publishPageTopic(alerting, alerting.topics.page, config);
+  // Triage runs on every page: the Api stack, beside the triage function, subscribes it to the
+  // page topic whose ARN the Alerting stack publishes in SSM (so Api deploys after Alerting).
   api.triage.subscribePageTopic();
   // Deploy order too: the operator routes read the incidents table's SSM parameters.
   api.addStackDependency(alerting);
@@ -123,5 +123,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
       describePlaceholder(config, placeholder),
     );
   }
-  return { data, api, alerting, registry, worker, backup, backupCopy };
+  const service = { data, api, alerting, registry, worker, backup, backupCopy };
+  addSafetyAlarms(service, config);
+  addSloDashboard(api, { config, apiName: api.api.restApiName });
+  return service;
 };

@@ -5,15 +5,20 @@ import {
   AlarmState,
   ComparisonOperator,
   CompositeAlarm,
+  Dashboard,
+  GraphWidget,
   type IAlarmAction,
   MathExpression,
   Metric,
+  SingleValueWidget,
+  TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { ROUTES } from '#routes';
+import { SLO_DASHBOARD } from '../../dashboards/slo.ts';
 import { SLOS } from '../../slos/definitions.ts';
 import {
   BURN_RATE_POLICY,
@@ -83,29 +88,32 @@ export const burnRateExpression = (
   minutes: number,
   config: StageConfig,
   apiName: string,
+  /** Appended to the metric ids, so several windows can share one graph. @default '' */
+  idSuffix = '',
 ): MathExpression => {
   const period = Duration.minutes(minutes);
   const guard = Math.max(1, Math.ceil((slo.minValidEventsPerHour * minutes) / 60));
-  const budget = 1 - target;
+  // Rounded: 1 - 0.999 is 0.0010000000000000009 in floating point.
+  const budget = Number((1 - target).toPrecision(12));
   const usingMetrics: Record<string, Metric> = {};
   let errorRatio: string;
   let valid: string;
   if (slo.indicator.kind === 'ratio') {
     const bad = slo.indicator.bad.map((source, index) => {
-      usingMetrics[`bad${index}`] = metricOf(source, config, apiName, period);
-      return `FILL(bad${index}, 0)`;
+      usingMetrics[`bad${index}${idSuffix}`] = metricOf(source, config, apiName, period);
+      return `FILL(bad${index}${idSuffix}, 0)`;
     });
     const counted = slo.indicator.valid.map((source, index) => {
-      usingMetrics[`valid${index}`] = metricOf(source, config, apiName, period);
-      return `FILL(valid${index}, 0)`;
+      usingMetrics[`valid${index}${idSuffix}`] = metricOf(source, config, apiName, period);
+      return `FILL(valid${index}${idSuffix}, 0)`;
     });
     valid = `(${counted.join(' + ')})`;
     errorRatio = `(${bad.join(' + ')}) / ${valid}`;
   } else {
-    usingMetrics.good = metricOf(slo.indicator.goodPercent, config, apiName, period);
-    usingMetrics.valid0 = metricOf(slo.indicator.valid, config, apiName, period);
-    valid = 'FILL(valid0, 0)';
-    errorRatio = '(100 - FILL(good, 100)) / 100';
+    usingMetrics[`good${idSuffix}`] = metricOf(slo.indicator.goodPercent, config, apiName, period);
+    usingMetrics[`valid0${idSuffix}`] = metricOf(slo.indicator.valid, config, apiName, period);
+    valid = `FILL(valid0${idSuffix}, 0)`;
+    errorRatio = `(100 - FILL(good${idSuffix}, 100)) / 100`;
   }
   return new MathExpression({
     expression: `IF(${valid} >= ${guard}, ${errorRatio} / ${budget}, 0)`,
@@ -155,7 +163,8 @@ export class SloAlarms extends Construct {
             ).createAlarm(this, `${alarmId}-${index === 0 ? 'long' : 'short'}`, {
               alarmName: `${prefix}-${alarmId}-${index === 0 ? 'long' : 'short'}`,
               alarmDescription: description(`${minutes} min`),
-              comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+              // At the burn rate exactly, the window has spent its share of the budget.
+              comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
               threshold: window.burnRate,
               evaluationPeriods: 1,
               datapointsToAlarm: 1,
@@ -193,3 +202,68 @@ export class SloAlarms extends Construct {
     this.windowAlarms = windowAlarms;
   }
 }
+
+/**
+ * The SLO dashboard (`dashboards/slo.ts`): SLI, error budget left and burn rates of every SLO,
+ * from the same metric math as the alarms. It goes in the stack of the service's other
+ * dashboards, after them, so the local dashboard page still opens on the service overview.
+ */
+export const addSloDashboard = (
+  scope: Construct,
+  props: Pick<SloAlarmsProps, 'config' | 'apiName' | 'slos'>,
+): Dashboard => {
+  const { config } = props;
+  const prefix = `${config.appName}-${config.stage}`;
+  const dashboard = new Dashboard(scope, 'SloDashboard', {
+    dashboardName: `${prefix}-${SLO_DASHBOARD.id}`,
+  });
+  dashboard.addWidgets(
+    new TextWidget({
+      markdown: `# ${SLO_DASHBOARD.title}: ${config.appName} ${config.stage}\nSLI and error budget over the rolling 30 days; burn rate = error ratio / budget, per alerting window (dashed: its threshold). Policy and runbooks: docs/slos.md.`,
+      width: 24,
+      height: 2,
+    }),
+  );
+  const month = 30 * 24 * 60;
+  for (const slo of props.slos ?? SLOS) {
+    const target = targetIn(slo, config.stage);
+    if (target === undefined) continue;
+    const burn = (minutes: number) =>
+      burnRateExpression(slo, target, minutes, config, props.apiName, `_${minutes}`);
+    const monthly = burn(month);
+    const budget = Number((1 - target).toPrecision(12));
+    const summary = SLO_DASHBOARD.summary.map((panel) =>
+      panel === 'sli'
+        ? new MathExpression({
+            expression: `100 * (1 - monthBurn * ${budget})`,
+            usingMetrics: { monthBurn: monthly },
+            period: Duration.minutes(month),
+            label: `SLI, 30 d (objective ${(target * 100).toFixed(2)}%)`,
+          })
+        : new MathExpression({
+            expression: '100 * (1 - monthBurn)',
+            usingMetrics: { monthBurn: monthly },
+            period: Duration.minutes(month),
+            label: 'Error budget left, 30 d (%)',
+          }),
+    );
+    dashboard.addWidgets(
+      new SingleValueWidget({
+        title: slo.displayName,
+        metrics: summary,
+        width: 8,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: `${slo.displayName}: burn rate per window`,
+        left: SLO_DASHBOARD.burnWindows.map((window) => burn(window.minutes)),
+        leftAnnotations: [...new Set(SLO_DASHBOARD.burnWindows.map((w) => w.threshold))].map(
+          (value) => ({ value, label: `${value}x` }),
+        ),
+        width: 16,
+        height: 6,
+      }),
+    );
+  }
+  return dashboard;
+};

@@ -15,6 +15,7 @@ import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import type { TriageAccess } from '#routes';
 import { TRIAGE_ENV } from '../../functions/triage/env-names.ts';
+import { alertTopicParameterName } from '../stacks/alerting-stack.ts';
 import { acknowledgeNag, nagPartition } from './nag.ts';
 import { OpsFunction } from './ops-function.ts';
 
@@ -30,20 +31,9 @@ export const deploymentsTableParameterName = (config: StageConfig): string =>
   `/${config.appName}/${config.stage}/deployments/table-name`;
 
 /** SSM parameter holding the page topic's ARN: written by the Alerting stack, read by the Api stack. */
+/** The page topic's ARN, published in SSM by the Alerting stack. */
 export const pageTopicParameterName = (config: StageConfig): string =>
-  `/${config.appName}/${config.stage}/alerting/page-topic-arn`;
-
-/**
- * Publishes the page topic's ARN in SSM (in the topic's stack), so the triage subscription reads
- * it at deploy time instead of importing a CloudFormation export that would pin the topic.
- */
-export const publishPageTopic = (scope: Construct, topic: ITopic, config: StageConfig): void => {
-  new StringParameter(scope, 'PageTopicArnParameter', {
-    parameterName: pageTopicParameterName(config),
-    stringValue: topic.topicArn,
-    description: `${config.appName} ${config.stage}: ARN of the page topic (the triage function subscribes to it)`,
-  });
-};
+  alertTopicParameterName(config, 'page');
 
 /** GitHub "blob" page URLs → the raw file URLs the triage function can read Markdown from. */
 const rawUrl = (base: string): string =>
@@ -289,7 +279,7 @@ export class Triage extends Construct {
 
   /**
    * Subscribes the triage function to the page topic (when the stage enables triage), the topic's
-   * ARN read from SSM when this stack deploys (see {@link publishPageTopic}).
+   * ARN read from SSM when this stack deploys (the Alerting stack publishes it: `alertTopicParameterName`).
    */
   subscribePageTopic(): void {
     if (!this.config.triage.enabled) return;

@@ -3,6 +3,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
 import { Escalation, subscribe } from '../constructs/escalation.ts';
@@ -15,6 +16,13 @@ export interface AlertingStackProps extends StackProps {
 }
 
 export type Severity = 'page' | 'ticket' | 'info';
+
+/**
+ * SSM parameter that holds a severity's topic ARN. Stacks that alarm on their own resources read
+ * it at deploy time instead of importing an export, so the topics stay replaceable.
+ */
+export const alertTopicParameterName = (config: StageConfig, severity: Severity): string =>
+  `/${config.appName}/${config.stage}/alerting/${severity}-topic-arn`;
 
 /**
  * Where alarms go: an SNS topic per severity (KMS-encrypted, TLS only, publishable only by
@@ -67,6 +75,13 @@ export class AlertingStack extends Stack {
       infoTopic: this.topics.info,
       topicsKey: key,
     });
+    for (const [severity, created] of Object.entries(this.topics)) {
+      new StringParameter(this, `${created.node.id}ArnParameter`, {
+        parameterName: alertTopicParameterName(config, severity as Severity),
+        description: `${config.appName} ${config.stage}: ARN of the ${severity} alert topic`,
+        stringValue: created.topicArn,
+      });
+    }
 
     this.sloAlarms = new SloAlarms(this, 'Slo', {
       config,

@@ -113,34 +113,48 @@ export class MetricAlarm {
       this.periodMs = (returned[0].Period ?? period ?? 60) * 1000;
       const byId = new Map(queries.map((query) => [query.Id, query]));
       const target = returned[0].Id;
+      // One lookup function and cache, reused by every evaluation: the simulator evaluates
+      // each alarm every minute of several simulated days.
+      const cache = new Map<string, Value>();
+      let current: { source: MetricSource; end: number } = {
+        source: { statistic: () => undefined },
+        end: 0,
+      };
+      const valueOfId = (id: string): Value => {
+        if (cache.has(id)) return cache.get(id);
+        const query = byId.get(id);
+        if (query === undefined)
+          throw new Error(`${this.name}: metric math names unknown id '${id}'`);
+        let value: Value;
+        if (query.MetricStat !== undefined) {
+          const stat = query.MetricStat;
+          value = current.source.statistic(
+            metricIds.get(id) as MetricId,
+            stat.Stat,
+            current.end - stat.Period * 1000,
+            current.end,
+          );
+        } else {
+          const tree = trees.get(id);
+          if (tree === undefined) throw new Error(`${this.name}: query '${id}' has no metric`);
+          value = evaluateMetricMath(tree, valueOfId);
+        }
+        cache.set(id, value);
+        return value;
+      };
+      const metricIds = new Map<string, MetricId>();
+      for (const query of queries) {
+        if (query.MetricStat === undefined) continue;
+        const { Metric: metric } = query.MetricStat;
+        metricIds.set(query.Id, {
+          namespace: metric.Namespace,
+          name: metric.MetricName,
+          dimensions: dimensionsOf(metric.Dimensions),
+        });
+      }
       this.datapointAt = (source, end) => {
-        const cache = new Map<string, Value>();
-        const valueOfId = (id: string): Value => {
-          if (cache.has(id)) return cache.get(id);
-          const query = byId.get(id);
-          if (query === undefined)
-            throw new Error(`${this.name}: metric math names unknown id '${id}'`);
-          let value: Value;
-          if (query.MetricStat !== undefined) {
-            const stat = query.MetricStat;
-            value = source.statistic(
-              {
-                namespace: stat.Metric.Namespace,
-                name: stat.Metric.MetricName,
-                dimensions: dimensionsOf(stat.Metric.Dimensions),
-              },
-              stat.Stat,
-              end - stat.Period * 1000,
-              end,
-            );
-          } else {
-            const tree = trees.get(id);
-            if (tree === undefined) throw new Error(`${this.name}: query '${id}' has no metric`);
-            value = evaluateMetricMath(tree, valueOfId);
-          }
-          cache.set(id, value);
-          return value;
-        };
+        cache.clear();
+        current = { source, end };
         return valueOfId(target);
       };
     } else {

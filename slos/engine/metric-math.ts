@@ -174,24 +174,22 @@ const evaluateNode = (node: Node, values: (id: string) => Value): Value | Value[
     }
     case 'call': {
       const args = node.args.map((arg) => evaluateNode(arg, values));
-      const scalar = (index: number): Value => {
-        const arg = args[index];
-        if (Array.isArray(arg))
-          throw new MetricMathError(`${node.name}: argument ${index + 1} must not be a list`);
-        return arg;
-      };
       switch (node.name) {
         case 'FILL': {
-          const value = scalar(0);
-          return value === undefined ? scalar(1) : value;
+          const value = scalarArgument(node.name, args, 0);
+          return value === undefined ? scalarArgument(node.name, args, 1) : value;
         }
         case 'IF': {
-          const condition = scalar(0);
+          const condition = scalarArgument(node.name, args, 0);
           if (condition === undefined) return undefined;
-          return condition !== 0 ? scalar(1) : args.length > 2 ? scalar(2) : undefined;
+          return condition !== 0
+            ? scalarArgument(node.name, args, 1)
+            : args.length > 2
+              ? scalarArgument(node.name, args, 2)
+              : undefined;
         }
         case 'ABS': {
-          const value = scalar(0);
+          const value = scalarArgument(node.name, args, 0);
           return value === undefined ? undefined : Math.abs(value);
         }
         case 'MAX':
@@ -208,6 +206,13 @@ const evaluateNode = (node: Node, values: (id: string) => Value): Value | Value[
     }
   }
 };
+
+function scalarArgument(name: string, args: readonly (Value | Value[])[], index: number): Value {
+  const arg = args[index];
+  if (Array.isArray(arg))
+    throw new MetricMathError(`${name}: argument ${index + 1} must not be a list`);
+  return arg;
+}
 
 /** Evaluates a parsed expression for one timestamp, given each id's value there. */
 export const evaluateMetricMath = (tree: Node, values: (id: string) => Value): Value => {

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { STAGES } from '#config/stages';
-import { SloAlarms } from '../../../../cdk/constructs/slo-alarms.ts';
+import { addSloDashboard, SloAlarms } from '../../../../cdk/constructs/slo-alarms.ts';
 import { SLOS } from '../../../../slos/definitions.ts';
 import { BURN_RATE_POLICY } from '../../../../slos/spec.ts';
 
@@ -13,6 +13,7 @@ const synth = (stage: 'dev' | 'prod') => {
     apiName: 'OrdersApi',
     runbookBaseUrl: 'https://runbooks.test/',
   });
+  addSloDashboard(stack, { config: STAGES[stage], apiName: 'OrdersApi' });
   return Template.fromStack(stack);
 };
 
@@ -32,6 +33,7 @@ describe('SloAlarms', () => {
     );
     expect(alarm?.Properties).toMatchObject({
       Threshold: 14.4,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
@@ -40,7 +42,7 @@ describe('SloAlarms', () => {
     )?.Expression;
     // 60 events an hour at least; budget 1 - 0.999.
     expect(expression).toMatch(
-      /^IF\(\(FILL\(valid0, 0\)\) >= 60, \(FILL\(bad0, 0\)\) \/ \(FILL\(valid0, 0\)\) \/ 0\.00100000000000000\d*, 0\)$/,
+      /^IF\(\(FILL\(valid0, 0\)\) >= 60, \(FILL\(bad0, 0\)\) \/ \(FILL\(valid0, 0\)\) \/ 0\.001, 0\)$/,
     );
   });
 
@@ -77,5 +79,15 @@ describe('SloAlarms', () => {
         Match.objectLike({ Expression: Match.stringLikeRegexp('/ 0\\.01') }),
       ]),
     });
+  });
+
+  it('draws an SLO dashboard: SLI and budget left over 30 days, burn rate per window', () => {
+    const [dashboard] = Object.values(prod.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('Service level objectives: Orders prod');
+    for (const slo of SLOS) expect(body).toContain(`${slo.displayName}: burn rate per window`);
+    expect(body).toContain('100 * (1 - monthBurn)');
+    expect(body).toContain('Error budget left, 30 d');
+    expect(body).toMatch(/14\.4/);
   });
 });

@@ -6,11 +6,9 @@ import { STAGE_NAMES, STAGES, type StageConfig } from '#config/stages';
 import { ROUTES } from '#routes';
 import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
 import { incidentParameterNames } from '../../../../cdk/constructs/escalation.ts';
-import {
-  deploymentsTableParameterName,
-  pageTopicParameterName,
-} from '../../../../cdk/constructs/triage.ts';
+import { deploymentsTableParameterName } from '../../../../cdk/constructs/triage.ts';
 import { createOrdersService } from '../../../../cdk/service.ts';
+import { alertTopicParameterName } from '../../../../cdk/stacks/alerting-stack.ts';
 import { dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
 
 describe('ApiStack', () => {
@@ -351,9 +349,11 @@ describe('ApiStack', () => {
           // The operator routes find the Alerting stack's incidents table the same way.
           incidentParameterNames(STAGES.dev).tableName,
           incidentParameterNames(STAGES.dev).keyArn,
-          // The triage function's subscription and its deployments record (not Data stack values).
-          pageTopicParameterName(STAGES.dev),
+          // The triage function's deployments record (not a Data stack value).
           deploymentsTableParameterName(STAGES.dev),
+          // The safety alarms' topics (the page topic also for the triage subscription).
+          alertTopicParameterName(STAGES.dev, 'page'),
+          alertTopicParameterName(STAGES.dev, 'ticket'),
         ].sort(),
       );
     });
