@@ -11,6 +11,8 @@ import {
   backupTagValue,
 } from './stacks/backup-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { DeploymentsStack } from './stacks/deployments-stack.ts';
+import { GithubOidcStack } from './stacks/github-oidc-stack.ts';
 import { RegistryStack } from './stacks/registry-stack.ts';
 import { WorkerStack } from './stacks/worker-stack.ts';
 
@@ -24,6 +26,10 @@ export interface OrdersService {
   readonly registry: RegistryStack;
   readonly worker: WorkerStack;
   readonly alerting: AlertingStack;
+  /** The deployments record the pipeline writes and the DORA report reads. */
+  readonly deployments: DeploymentsStack;
+  /** The GitHub OIDC provider and the stage's deploy role. */
+  readonly githubOidc: GithubOidcStack;
 }
 
 /**
@@ -93,6 +99,23 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   });
   worker.addStackDependency(data);
   worker.addStackDependency(registry);
+  // CI/CD: the deployments record, and the role GitHub Actions deploys the stage with.
+  const deployments = new DeploymentsStack(scope, `${prefix}-Deployments`, {
+    stackName: `${prefix}-Deployments`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: deployments record (DORA metrics, triage evidence)`,
+    terminationProtection: config.retainData,
+    config,
+  });
+  const githubOidc = new GithubOidcStack(scope, `${prefix}-GithubOidc`, {
+    stackName: `${prefix}-GithubOidc`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: GitHub Actions OIDC provider and deploy role`,
+    config,
+    repository: registry.repository,
+    deploymentsTable: deployments.table,
+    deploymentsTableParameter: deployments.tableNameParameter,
+  });
   for (const stack of [
     data,
     api,
@@ -101,6 +124,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     worker,
     backup,
     ...(backupCopy ? [backupCopy] : []),
+    deployments,
+    githubOidc,
   ]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
@@ -114,5 +139,5 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
       describePlaceholder(config, placeholder),
     );
   }
-  return { data, api, alerting, registry, worker, backup, backupCopy };
+  return { data, api, alerting, registry, worker, backup, backupCopy, deployments, githubOidc };
 };

@@ -813,6 +813,12 @@ const lambdaTargetOf = (
       if (attribute === 'Arn' && resources[logicalId]?.Type === 'AWS::Lambda::Function')
         found = logicalId;
     }
+    // An alias names its function by `Ref` (the function's name).
+    if (
+      intrinsicName(node) === 'Ref' &&
+      resources[String(node.Ref)]?.Type === 'AWS::Lambda::Function'
+    )
+      found = String(node.Ref);
     if (
       intrinsicName(node) === 'Ref' &&
       resources[String(node.Ref)]?.Type === 'AWS::Lambda::Alias'

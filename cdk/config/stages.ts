@@ -208,6 +208,27 @@ export interface WorkerConfig {
   };
 }
 
+/** How CI/CD deploys a stage: who may assume its deploy role, and how Lambda code rolls out. */
+export interface PipelineConfig {
+  /** GitHub repository (`owner/name`) whose workflows may deploy this stage. */
+  readonly githubRepository: string;
+  /** The only branch deploys run from. */
+  readonly branch: string;
+  /** GitHub environment of the stage's deploy job (prod's has required reviewers). */
+  readonly environment: string;
+  /**
+   * Whether this stage's OIDC stack creates the account's GitHub OIDC identity provider. An
+   * account has one provider per issuer: when stages share an account, exactly one owns it.
+   */
+  readonly ownsOidcProvider: boolean;
+  /** CodeDeploy traffic shifting of every route's `live` alias; alarms roll it back. */
+  readonly lambdaDeployment:
+    | 'Canary10Percent5Minutes'
+    | 'Canary10Percent10Minutes'
+    | 'Linear10PercentEvery1Minute'
+    | 'AllAtOnce';
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of stack names: `${appName}-${stage}-<Stack>`. */
@@ -242,6 +263,8 @@ export interface StageConfig {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Backups, restore testing and recovery targets. */
   readonly dr: DrConfig;
+  /** CI/CD: the deploy role's trust (repository, branch, environment) and the Lambda canary. */
+  readonly pipeline: PipelineConfig;
 }
 
 const ordersTargets = (
@@ -278,6 +301,17 @@ const reporting = (throttle: ThrottleSettings, quota: number): ConsumerConfig =>
   scopes: ['orders.read.all'],
   throttle,
   quota: { limit: quota, period: 'DAY' },
+});
+
+/** The repository whose workflows deploy the stages; replace with your fork. */
+const GITHUB_REPOSITORY = 'example-org/sre-serverless-platform';
+
+const pipeline = (environment: StageName): PipelineConfig => ({
+  githubRepository: GITHUB_REPOSITORY,
+  branch: 'main',
+  environment,
+  ownsOidcProvider: true,
+  lambdaDeployment: 'Canary10Percent5Minutes',
 });
 
 /** Where the repository's runbooks are browsed; replace with your fork's URL. */
@@ -359,6 +393,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 4,
       },
     },
+    pipeline: pipeline('dev'),
   },
   staging: {
     stage: 'staging',
@@ -434,6 +469,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 4,
       },
     },
+    pipeline: pipeline('staging'),
   },
   prod: {
     stage: 'prod',
@@ -513,6 +549,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
         validationWindowHours: 6,
       },
     },
+    pipeline: pipeline('prod'),
   },
 };
 

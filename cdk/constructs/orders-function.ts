@@ -4,7 +4,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -25,6 +25,9 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
  * consumer's orders of a customer, read only by holders of `orders.read.all`.
  */
 export const ORDERS_BY_CUSTOMER_INDEX = 'byCustomer';
+
+/** The alias API Gateway invokes and CodeDeploy shifts from one published version to the next. */
+export const LIVE_ALIAS = 'live';
 
 /**
  * Name of the per-owner-and-customer index (also `ORDERS_BY_OWNER_INDEX`): its partition key is
@@ -85,6 +88,8 @@ export interface OrdersFunctionProps {
  */
 export class OrdersFunction extends NodejsFunction {
   public readonly routeId: RouteId;
+  /** The released version: API Gateway invokes this alias, never `$LATEST`. */
+  public readonly live: Alias;
 
   constructor(scope: Construct, id: string, props: OrdersFunctionProps) {
     const { config } = props;
@@ -127,6 +132,15 @@ export class OrdersFunction extends NodejsFunction {
       bundling: nodejsBundling(config.faultInjection.allowed),
     });
     this.routeId = props.routeId;
+
+    // --- Releases ---
+    // Each deploy publishes a version (the code or configuration changed) and CodeDeploy moves the
+    // `live` alias to it, canary first (cdk/constructs/canary-deployment.ts).
+    this.live = new Alias(this, 'LiveAlias', {
+      aliasName: LIVE_ALIAS,
+      version: this.currentVersion,
+    });
+    // --- end releases ---
 
     const cfn = this.node.defaultChild as CfnFunction;
     cfn.addMetadata(FUNCTION_METADATA.routeId, props.routeId);
