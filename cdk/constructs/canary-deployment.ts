@@ -3,6 +3,7 @@ import {
   Alarm,
   ComparisonOperator,
   type IAlarm,
+  Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import {
@@ -72,7 +73,17 @@ export class CanaryDeployment extends Construct {
     const { fn, config } = props;
     this.errorsAlarm = new Alarm(this, 'NewVersionErrors', {
       alarmDescription: `${config.appName} ${config.stage} ${fn.routeId}: the version being deployed threw an error; CodeDeploy rolls the live alias back. Runbook: ${config.alerting.runbookBaseUrl.replace(/\/+$/, '')}/canary-rollback.md`,
-      metric: fn.currentVersion.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+      // Lambda reports a version's metrics under FunctionName plus Resource `<name>:<version>`.
+      metric: new Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensionsMap: {
+          FunctionName: fn.functionName,
+          Resource: `${fn.functionName}:${fn.currentVersion.version}`,
+        },
+        period: Duration.minutes(1),
+        statistic: 'Sum',
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -130,13 +130,12 @@ describe('GithubOidcStack', () => {
           Match.objectLike({
             Sid: 'CdkBootstrapRoles',
             Action: ['sts:AssumeRole', 'sts:TagSession'],
-            Resource: Match.arrayWith([
-              Match.objectLike({
-                'Fn::Join': Match.arrayWith([
-                  Match.arrayWith([Match.stringLikeRegexp('cdk-hnb659fds-deploy-role-')]),
-                ]),
-              }),
-            ]),
+            Resource: [
+              Match.stringLikeRegexp(':role/cdk-hnb659fds-deploy-role-'),
+              Match.stringLikeRegexp(':role/cdk-hnb659fds-file-publishing-role-'),
+              Match.stringLikeRegexp(':role/cdk-hnb659fds-image-publishing-role-'),
+              Match.stringLikeRegexp(':role/cdk-hnb659fds-lookup-role-'),
+            ],
           }),
         ]),
       },
