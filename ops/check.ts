@@ -142,7 +142,9 @@ export const GATES: readonly Gate[] = [
           '--redact',
           '--config',
           '.gitleaks.toml',
-          ...(process.env.GITLEAKS_LOG_OPTS ? ['--log-opts', process.env.GITLEAKS_LOG_OPTS] : []),
+          // Every commit reachable from HEAD by default; CI narrows it to the PR's commits.
+          '--log-opts',
+          process.env.GITLEAKS_LOG_OPTS ?? 'HEAD',
         ],
       },
     ],

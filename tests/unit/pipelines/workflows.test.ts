@@ -118,7 +118,7 @@ describe('workflows', () => {
 
     it('runs each stage in its GitHub environment (prod: required reviewers) with an OIDC role', () => {
       const job = stage.jobs.deploy;
-      expect(job?.environment).toBe('${{ inputs.stage }}');
+      expect(job?.environment).toBe(['$', '{{ inputs.stage }}'].join(''));
       expect(job?.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
       const text = jobTexts(stage).get('deploy') ?? '';
       expect(text).toMatch(/configure-aws-credentials@[\s\S]*AWS_DEPLOY_ROLE_ARN/);
