@@ -1,13 +1,15 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Repository } from 'aws-cdk-lib/aws-ecr';
 import { describe, expect, it } from 'vitest';
 import { STAGES, type StageConfig } from '#config/stages';
 import { synthesized } from '#tests/unit/cdk/helpers';
-import { createOrdersService } from '../../../../cdk/service.ts';
+import { DeploymentsStack } from '../../../../cdk/stacks/deployments-stack.ts';
 import {
   deploySubject,
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST,
+  GithubOidcStack,
 } from '../../../../cdk/stacks/github-oidc-stack.ts';
 
 interface TrustStatement {
@@ -164,10 +166,18 @@ describe('GithubOidcStack', () => {
       ...STAGES.staging,
       pipeline: { ...STAGES.staging.pipeline, ownsOidcProvider: false },
     };
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App();
+    const deps = new Stack(app, 'Deps', { env: config.env });
+    const deployments = new DeploymentsStack(app, 'Deployments', { env: config.env, config });
 
-    // Act
-    const { githubOidc } = createOrdersService(app, config);
+    // Act: the stack alone, without synthesizing the whole stage
+    const githubOidc = new GithubOidcStack(app, 'GithubOidc', {
+      env: config.env,
+      config,
+      repository: new Repository(deps, 'Repo'),
+      deploymentsTable: deployments.table,
+      deploymentsTableParameter: deployments.tableNameParameter,
+    });
     const imported = Template.fromStack(githubOidc);
 
     // Assess
