@@ -13,8 +13,27 @@ import { defineConfig } from 'vitest/config';
 /** Lambda runs Node 22; the SDK's warning that Node 20 support ends does not apply to the functions. */
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
+/** Coverage floors of unit + integration (the PR workflow fails below them); raise, never lower. */
+const COVERAGE_THRESHOLDS = { lines: 50, statements: 50, functions: 40, branches: 40 };
+
 export default defineConfig({
   test: {
+    // `npm run test:coverage` (the PR workflow's coverage gate): below these, the run fails.
+    coverage: {
+      provider: 'v8',
+      include: [
+        'functions/**',
+        'local/**',
+        'ops/**',
+        'cdk/**',
+        'slos/**',
+        'dashboards/**',
+        'pipelines/**',
+        'containers/worker/src/**',
+      ],
+      reporter: ['text-summary', 'lcov', 'json-summary'],
+      thresholds: COVERAGE_THRESHOLDS,
+    },
     projects: [
       {
         test: {

@@ -14,6 +14,8 @@ import {
   backupTagValue,
 } from './stacks/backup-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { DeploymentsStack } from './stacks/deployments-stack.ts';
+import { GithubOidcStack } from './stacks/github-oidc-stack.ts';
 import { RegistryStack } from './stacks/registry-stack.ts';
 import { WorkerStack } from './stacks/worker-stack.ts';
 
@@ -27,6 +29,10 @@ export interface OrdersService {
   readonly registry: RegistryStack;
   readonly worker: WorkerStack;
   readonly alerting: AlertingStack;
+  /** The deployments record the pipeline writes and the DORA report reads. */
+  readonly deployments: DeploymentsStack;
+  /** The GitHub OIDC provider and the stage's deploy role. */
+  readonly githubOidc: GithubOidcStack;
 }
 
 /**
@@ -101,6 +107,23 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   });
   worker.addStackDependency(data);
   worker.addStackDependency(registry);
+  // CI/CD: the deployments record, and the role GitHub Actions deploys the stage with.
+  const deployments = new DeploymentsStack(scope, `${prefix}-Deployments`, {
+    stackName: `${prefix}-Deployments`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: deployments record (DORA metrics, triage evidence)`,
+    terminationProtection: config.retainData,
+    config,
+  });
+  const githubOidc = new GithubOidcStack(scope, `${prefix}-GithubOidc`, {
+    stackName: `${prefix}-GithubOidc`,
+    env: config.env,
+    description: `${config.appName} ${config.stage}: GitHub Actions OIDC provider and deploy role`,
+    config,
+    repository: registry.repository,
+    deploymentsTable: deployments.table,
+    deploymentsTableParameter: deployments.tableNameParameter,
+  });
   for (const stack of [
     data,
     api,
@@ -109,6 +132,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     worker,
     backup,
     ...(backupCopy ? [backupCopy] : []),
+    deployments,
+    githubOidc,
   ]) {
     Tags.of(stack).add('app', config.appName);
     Tags.of(stack).add('stage', config.stage);
@@ -123,7 +148,17 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
       describePlaceholder(config, placeholder),
     );
   }
-  const service = { data, api, alerting, registry, worker, backup, backupCopy };
+  const service = {
+    data,
+    api,
+    alerting,
+    registry,
+    worker,
+    backup,
+    backupCopy,
+    deployments,
+    githubOidc,
+  };
   addSafetyAlarms(service, config);
   addSloDashboard(api, { config, apiName: api.api.restApiName });
   return service;

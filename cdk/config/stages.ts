@@ -353,6 +353,27 @@ export interface TriageConfig {
   readonly deployments: { readonly enabled: boolean; readonly services: readonly string[] };
 }
 
+/** How CI/CD deploys a stage: who may assume its deploy role, and how Lambda code rolls out. */
+export interface PipelineConfig {
+  /** GitHub repository (`owner/name`) whose workflows may deploy this stage. */
+  readonly githubRepository: string;
+  /** The only branch deploys run from. */
+  readonly branch: string;
+  /** GitHub environment of the stage's deploy job (prod's has required reviewers). */
+  readonly environment: string;
+  /**
+   * Whether this stage's OIDC stack creates the account's GitHub OIDC identity provider. An
+   * account has one provider per issuer: when stages share an account, exactly one owns it.
+   */
+  readonly ownsOidcProvider: boolean;
+  /** CodeDeploy traffic shifting of every route's `live` alias; alarms roll it back. */
+  readonly lambdaDeployment:
+    | 'Canary10Percent5Minutes'
+    | 'Canary10Percent10Minutes'
+    | 'Linear10PercentEvery1Minute'
+    | 'AllAtOnce';
+}
+
 export interface StageConfig {
   readonly stage: StageName;
   /** Prefix of stack names: `${appName}-${stage}-<Stack>`. */
@@ -400,6 +421,8 @@ export interface StageConfig {
   readonly triage: TriageConfig;
   /** Capacity mode and throughput ceilings of the Data stack's tables. */
   readonly dynamodb: DynamoDbCapacityConfig;
+  /** CI/CD: the deploy role's trust (repository, branch, environment) and the Lambda canary. */
+  readonly pipeline: PipelineConfig;
 }
 
 const ordersTargets = (
@@ -527,6 +550,17 @@ const triage = (overrides: Partial<TriageConfig> = {}): TriageConfig => ({
   ...overrides,
 });
 
+/** The repository whose workflows deploy the stages; replace with your fork. */
+const GITHUB_REPOSITORY = 'example-org/sre-serverless-platform';
+
+const pipeline = (environment: StageName): PipelineConfig => ({
+  githubRepository: GITHUB_REPOSITORY,
+  branch: 'main',
+  environment,
+  ownsOidcProvider: true,
+  lambdaDeployment: 'Canary10Percent5Minutes',
+});
+
 /** Where the repository's runbooks are browsed; replace with your fork's URL. */
 const RUNBOOKS_URL = 'https://github.com/example-org/sre-serverless-platform/blob/main/runbooks';
 
@@ -621,6 +655,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       idempotency: onDemand(100, 100),
       catalog: onDemand(100, 50),
     },
+    pipeline: pipeline('dev'),
   },
   staging: {
     stage: 'staging',
@@ -712,6 +747,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       idempotency: onDemand(500, 500),
       catalog: onDemand(1_000, 200),
     },
+    pipeline: pipeline('staging'),
   },
   prod: {
     stage: 'prod',
@@ -812,6 +848,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       idempotency: onDemand(2_000, 2_000),
       catalog: onDemand(2_000, 500),
     },
+    pipeline: pipeline('prod'),
   },
 };
 

@@ -4,14 +4,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import {
-  Alias,
-  Architecture,
-  type CfnFunction,
-  type IFunction,
-  Runtime,
-  Tracing,
-} from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -33,6 +26,9 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
  * consumer's orders of a customer, read only by holders of `orders.read.all`.
  */
 export const ORDERS_BY_CUSTOMER_INDEX = 'byCustomer';
+
+/** The alias API Gateway invokes and CodeDeploy shifts from one published version to the next. */
+export const LIVE_ALIAS = 'live';
 
 /**
  * Name of the per-owner-and-customer index (also `ORDERS_BY_OWNER_INDEX`): its partition key is
@@ -93,11 +89,8 @@ export interface OrdersFunctionProps {
  */
 export class OrdersFunction extends NodejsFunction {
   public readonly routeId: RouteId;
-  /**
-   * The `live` alias carrying the route's provisioned concurrency, where the stage gives it some
-   * (`lambda.provisionedConcurrency`).
-   */
-  public readonly live: Alias | undefined;
+  /** The released version: API Gateway invokes this alias, never `$LATEST`. */
+  public readonly live: Alias;
 
   constructor(scope: Construct, id: string, props: OrdersFunctionProps) {
     const { config } = props;
@@ -141,22 +134,26 @@ export class OrdersFunction extends NodejsFunction {
     });
     this.routeId = props.routeId;
 
-    // --- Limits and scaling: provisioned concurrency on the `live` alias ---
-    // Provisioned concurrency lives on an alias (or version), never on $LATEST, so callers that
-    // should get warm environments invoke the alias: see `invokeTarget`.
+    // --- Releases, limits and scaling: the `live` alias ---
+    // Each deploy publishes a version (the code or configuration changed) and CodeDeploy moves the
+    // `live` alias to it, canary first (cdk/constructs/canary-deployment.ts). Provisioned
+    // concurrency, where the stage gives the route some, lives on the same alias (never on
+    // $LATEST), scaled by target tracking on its utilisation.
     const provisioned = config.lambda.provisionedConcurrency?.[props.routeId];
-    if (provisioned) {
-      this.live = new Alias(this, 'LiveAlias', {
-        aliasName: 'live',
-        version: this.currentVersion,
+    this.live = new Alias(this, 'LiveAlias', {
+      aliasName: LIVE_ALIAS,
+      version: this.currentVersion,
+      ...(provisioned && {
         provisionedConcurrentExecutions: provisioned.min,
         description: `Provisioned ${provisioned.min}–${provisioned.max}, tracking ${provisioned.targetUtilization * 100} % utilisation`,
-      });
+      }),
+    });
+    if (provisioned) {
       this.live
         .addAutoScaling({ minCapacity: provisioned.min, maxCapacity: provisioned.max })
         .scaleOnUtilization({ utilizationTarget: provisioned.targetUtilization });
     }
-    // --- end of limits and scaling ---
+    // --- end of releases, limits and scaling ---
 
     const cfn = this.node.defaultChild as CfnFunction;
     cfn.addMetadata(FUNCTION_METADATA.routeId, props.routeId);
@@ -173,11 +170,6 @@ export class OrdersFunction extends NodejsFunction {
       'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they are granted on "*". No data resource gets a wildcard.',
       'Resource::*',
     );
-  }
-
-  /** What API Gateway should invoke: the `live` alias when there is one, else the function. */
-  public get invokeTarget(): IFunction {
-    return this.live ?? this;
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   RestApi,
   UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
+import { LambdaApplication } from 'aws-cdk-lib/aws-codedeploy';
 import {
   AccountRecovery,
   FeaturePlan,
@@ -48,6 +49,7 @@ import {
   type RouteDefinition,
   type RouteId,
 } from '#routes';
+import { CanaryDeployment } from '../constructs/canary-deployment.ts';
 import { ServiceDashboards } from '../constructs/dashboards.ts';
 import { INCIDENTS_OPEN_INDEX, incidentParameterNames } from '../constructs/escalation.ts';
 import { acknowledgeNag } from '../constructs/nag.ts';
@@ -327,15 +329,22 @@ export class ApiStack extends Stack {
 
     // --- One function per route ---
     const functions: Partial<Record<RouteId, OrdersFunction>> = {};
+    // Releases: CodeDeploy moves each function's `live` alias to its new version, canary first.
+    const deployments = new LambdaApplication(this, 'FunctionDeployments');
     for (const route of ROUTES) {
       const fn = this.routeFunction(route, config, data, { secret: cursorSecret });
       if (route.access.triage) this.triage.bindRoute(fn, route.access.triage);
       functions[route.id] = fn;
+      new CanaryDeployment(this, `${pascal(route.id)}Canary`, {
+        fn,
+        config,
+        application: deployments,
+      });
       const resource = this.api.root.resourceForPath(route.path);
       const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       const method: Method = resource.addMethod(
         route.method,
-        new LambdaIntegration(fn.invokeTarget),
+        new LambdaIntegration(fn.live),
         route.auth.type === 'public'
           ? { authorizationType: AuthorizationType.NONE, apiKeyRequired: false }
           : {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   CfnPullThroughCacheRule,
   CfnRegistryScanningConfiguration,
@@ -131,6 +131,11 @@ export class RegistryStack extends Stack {
         },
       },
       targets: [new SnsTopic(this.findingsTopic)],
+    });
+
+    new CfnOutput(this, 'WorkerRepositoryName', {
+      value: this.repository.repositoryName,
+      description: 'ECR repository the pipeline pushes worker releases to',
     });
   }
 }

@@ -14,6 +14,8 @@ describe('synthesizeStage', () => {
       'Orders-dev-Api',
       'Orders-dev-Backup',
       'Orders-dev-Data',
+      'Orders-dev-Deployments',
+      'Orders-dev-GithubOidc',
       'Orders-dev-Registry',
       'Orders-dev-Worker',
     ]);

@@ -77,7 +77,7 @@ describe('cdk/bin/app.ts', () => {
     ).toEqual(
       ['dev', 'prod', 'staging']
         .flatMap((stage) =>
-          ['Alerting', 'Api', 'Backup', 'Data', 'Registry', 'Worker']
+          ['Alerting', 'Api', 'Backup', 'Data', 'Deployments', 'GithubOidc', 'Registry', 'Worker']
             .concat(stage === 'prod' ? ['BackupCopy'] : [])
             .map((stack) => `Orders-${stage}-${stack}.template.json`),
         )

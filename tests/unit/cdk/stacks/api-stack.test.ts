@@ -486,7 +486,8 @@ describe('ApiStack', () => {
 
     it('leaves GET /health public: no authorizer and no API key', () => {
       // Prepare
-      const healthFunction = logicalId(dev.built.api.functions.health);
+      // API Gateway invokes the released version: the function's `live` alias.
+      const healthFunction = logicalId(dev.built.api.functions.health.live);
 
       // Act
       const publicMethods = Object.values(
@@ -505,7 +506,7 @@ describe('ApiStack', () => {
     it('requires a Cognito token with the route scopes and an API key on every other method', () => {
       for (const route of ROUTES.filter((r) => r.auth.type === 'oauth')) {
         // Prepare
-        const fn = logicalId(dev.built.api.functions[route.id]);
+        const fn = logicalId(dev.built.api.functions[route.id].live);
         const scopes =
           route.auth.type === 'oauth' ? route.auth.scopes.map((s) => `orders/${s}`) : [];
 
