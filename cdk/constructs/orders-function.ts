@@ -7,10 +7,10 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { ENV } from '#commons/env-names';
+import { ENV, SENTRY_DSN_SECRET_ENV } from '#commons/env-names';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { FUNCTION_METADATA, type OrdersTableAction, type RouteId } from '#routes';
@@ -124,9 +124,14 @@ export class OrdersFunction extends NodejsFunction {
         [ENV.stage]: config.stage,
         ...props.environment,
       },
-      bundling: nodejsBundling(config.faultInjection.allowed),
+      bundling: nodejsBundling(
+        config.faultInjection.allowed,
+        config.observability?.sentryDsnSecretName !== undefined,
+      ),
     });
     this.routeId = props.routeId;
+    const sentryDsnSecretName = config.observability?.sentryDsnSecretName;
+    if (sentryDsnSecretName !== undefined) this.bindSentryDsnSecret(sentryDsnSecretName);
 
     const cfn = this.node.defaultChild as CfnFunction;
     cfn.addMetadata(FUNCTION_METADATA.routeId, props.routeId);
@@ -208,6 +213,17 @@ export class OrdersFunction extends NodejsFunction {
   public bindFaultParameter(parameter: IStringParameter): void {
     this.addEnvironment(ENV.faultParameterName, parameter.parameterName);
     this.allow(['ssm:GetParameter'], [parameter.parameterArn]);
+  }
+
+  /**
+   * Grants `secretsmanager:GetSecretValue` on the stage's Sentry DSN secret only, and sets its
+   * name; the function reads the DSN once, at init.
+   */
+  private bindSentryDsnSecret(secretName: string): void {
+    const secret = Secret.fromSecretNameV2(this, 'SentryDsnSecret', secretName);
+    this.addEnvironment(SENTRY_DSN_SECRET_ENV, secretName);
+    // `<name>-??????`: the ARN of a secret ends in six random characters.
+    this.allow(['secretsmanager:GetSecretValue'], [secret.arnForPolicies]);
   }
 
   private allow(actions: readonly string[], resourceArns: string[]): void {

@@ -216,6 +216,14 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(routeLabels(options.routeId));
   if (origins.length > 0) chain.use(httpCors({ origins }));
+  // Fixed at build time: only stages that name a Sentry DSN secret bundle the hook and the SDK
+  // (a dynamic import in a dead branch is not even resolved, so other bundles are unchanged).
+  if (process.env.SENTRY_ENABLED === 'true') {
+    const capture = import('./sentry.ts').then((sentry) =>
+      sentry.sentryErrorCapture({ routeId: options.routeId }),
+    );
+    chain.use({ onError: async (request) => (await capture).onError?.(request) });
+  }
   chain.use(errorMapper()).use(httpHeaderNormalizer());
   const faults = options.faults ?? ssmFaultSource();
   if (faults) chain.use(faultInjection(options.routeId, faults));
