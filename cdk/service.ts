@@ -93,6 +93,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
   });
   worker.addStackDependency(data);
   worker.addStackDependency(registry);
+  // Deploy order only: the Api stack's dashboards read the Worker stack's SSM parameters.
+  api.addStackDependency(worker);
   for (const stack of [
     data,
     api,

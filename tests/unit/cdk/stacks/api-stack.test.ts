@@ -7,6 +7,7 @@ import { ROUTES } from '#routes';
 import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
 import { createOrdersService } from '../../../../cdk/service.ts';
 import { dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
+import { workerParameterNames } from '../../../../cdk/stacks/worker-stack.ts';
 
 describe('ApiStack', () => {
   const dev = synthesized('dev');
@@ -341,6 +342,9 @@ describe('ApiStack', () => {
           // The dashboards' DLQ depth and outbox pipe widgets.
           names.fulfilmentDlqName,
           names.outboxPipeName,
+          // The worker's CPU, memory and running tasks, from the Worker stack.
+          workerParameterNames(STAGES.dev).clusterName,
+          workerParameterNames(STAGES.dev).serviceName,
         ].sort(),
       );
     });
