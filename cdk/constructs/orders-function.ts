@@ -1,13 +1,13 @@
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV, SENTRY_DSN_SECRET_ENV } from '#commons/env-names';
@@ -220,10 +220,15 @@ export class OrdersFunction extends NodejsFunction {
    * name; the function reads the DSN once, at init.
    */
   private bindSentryDsnSecret(secretName: string): void {
-    const secret = Secret.fromSecretNameV2(this, 'SentryDsnSecret', secretName);
     this.addEnvironment(SENTRY_DSN_SECRET_ENV, secretName);
     // `<name>-??????`: the ARN of a secret ends in six random characters.
-    this.allow(['secretsmanager:GetSecretValue'], [secret.arnForPolicies]);
+    const secretArn = Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${secretName}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.allow(['secretsmanager:GetSecretValue'], [secretArn]);
   }
 
   private allow(actions: readonly string[], resourceArns: string[]): void {
