@@ -217,7 +217,7 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
     .use(routeLabels(options.routeId));
   if (origins.length > 0) chain.use(httpCors({ origins }));
   // Fixed at build time: only stages that name a Sentry DSN secret bundle the hook and the SDK
-  // (a dynamic import in a dead branch is not even resolved, so other bundles are unchanged).
+  // (a dynamic import in a dead branch is not even resolved: other bundles carry no Sentry code).
   if (process.env.SENTRY_ENABLED === 'true') {
     const capture = import('./sentry.ts').then((sentry) =>
       sentry.sentryErrorCapture({ routeId: options.routeId }),

@@ -3,7 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SENTRY_DSN_SECRET_ENV } from '#commons/env-names';
 import { fingerprintError } from '#commons/fingerprint';
+import { httpRoute } from '#commons/http';
+import { createLambdaContext } from '#local/lambda-context';
 import { logger } from '#powertools';
+import { apiEvent } from '#tests/fixtures/api-event';
 
 const sdk = vi.hoisted(() => ({
   init: vi.fn(),
@@ -91,6 +94,32 @@ describe('Sentry error capture', () => {
 
     expect(sdk.init).not.toHaveBeenCalled();
     expect(warn).toHaveBeenCalledOnce();
+  });
+});
+
+describe('a route built with Sentry', () => {
+  it('reports the error it answers with a 500, and still answers the problem body', async () => {
+    // Prepare: SENTRY_ENABLED is read when the route is built, as the bundler fixes it
+    vi.stubEnv('SENTRY_ENABLED', 'true');
+    vi.stubEnv(SENTRY_DSN_SECRET_ENV, 'orders/dev/sentry-dsn');
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: DSN });
+    const error = new Error('downstream exploded');
+    const handler = httpRoute({ routeId: 'health', faults: undefined }, async () => {
+      throw error;
+    });
+
+    // Act
+    const result = await handler(
+      apiEvent({ path: '/health', consumer: null }),
+      createLambdaContext('health'),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toContain('downstream exploded');
+    expect(sdk.captureException).toHaveBeenCalledWith(error, {
+      tags: { errorFingerprint: fingerprintError(error).fingerprint, route: 'health' },
+    });
   });
 });
 
