@@ -9,6 +9,11 @@ export interface BundleTarget {
   readonly id: string;
   /** Handler file, relative to the repository root. */
   readonly entry: string;
+  /**
+   * Built as for a stage that names a Sentry DSN secret (the SDK bundled).
+   * @default false
+   */
+  readonly sentry?: boolean;
 }
 
 /** Bytes a package contributes to a bundle, from esbuild's metafile. */
@@ -32,8 +37,12 @@ export interface BundleResult {
  * The prod bundles: prod does not allow fault injection, so its code and the SSM client are
  * compiled out (dev and staging bundles carry them: about 240 KiB more).
  */
-export const lambdaBuildOptions = (entry: string, outfile: string): BuildOptions => ({
-  ...esbuildOptions(entry, outfile, false),
+export const lambdaBuildOptions = (
+  entry: string,
+  outfile: string,
+  sentry = false,
+): BuildOptions => ({
+  ...esbuildOptions(entry, outfile, false, sentry),
   metafile: true,
 });
 
@@ -73,7 +82,7 @@ export const buildBundles = (
       await mkdir(dir, { recursive: true });
       const file = path.join(dir, 'index.mjs');
       const { metafile } = await build({
-        ...lambdaBuildOptions(path.join(repoRoot, target.entry), file),
+        ...lambdaBuildOptions(path.join(repoRoot, target.entry), file, target.sentry),
         absWorkingDir: repoRoot,
       });
       const code = await readFile(file);

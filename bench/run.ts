@@ -23,6 +23,7 @@ import {
   type BenchResults,
   type RequestComparison,
   renderMarkdown,
+  SENTRY_BUNDLE_ID,
 } from './report.ts';
 import { measureRequests, type RequestStats } from './request.ts';
 import { timeCliSynth, timeInMemorySynth } from './synth.ts';
@@ -110,6 +111,11 @@ const main = async () => {
     BASELINE,
     ...ROUTES.map(({ id, entry }) => ({ id, entry })),
     ...twinTargets,
+    ...ROUTES.filter(({ id }) => id === 'getOrder').map(({ entry }) => ({
+      id: SENTRY_BUNDLE_ID,
+      entry,
+      sentry: true,
+    })),
   ];
   const bundles = await buildBundles(
     [...functionTargets, ...PROTOTYPES],

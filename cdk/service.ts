@@ -124,6 +124,8 @@ export const createOrdersService = (scope: Construct, config: StageConfig): Orde
     deploymentsTable: deployments.table,
     deploymentsTableParameter: deployments.tableNameParameter,
   });
+  // Deploy order only: the Api stack's dashboards read the Worker stack's SSM parameters.
+  api.addStackDependency(worker);
   for (const stack of [
     data,
     api,

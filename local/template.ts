@@ -216,6 +216,11 @@ export class TemplateResolver {
           ref: name,
           attributes: { Arn: `arn:aws:lambda:${region}:${accountId}:function:${name}` },
         };
+      case 'AWS::ECS::Service': {
+        // Nothing runs it locally; its name is what the worker's dashboard widgets need.
+        const arn = `arn:aws:ecs:${region}:${accountId}:service/${name}`;
+        return { ref: arn, attributes: { Name: name, ServiceArn: arn } };
+      }
       case 'AWS::CloudWatch::Alarm':
       case 'AWS::CloudWatch::CompositeAlarm':
         return {

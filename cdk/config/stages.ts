@@ -423,6 +423,22 @@ export interface StageConfig {
   readonly dynamodb: DynamoDbCapacityConfig;
   /** CI/CD: the deploy role's trust (repository, branch, environment) and the Lambda canary. */
   readonly pipeline: PipelineConfig;
+  /**
+   * Optional observability add-ons.
+   * @default - AWS-native signals only
+   */
+  readonly observability?: ObservabilityConfig;
+}
+
+/** Optional error tracking beyond the AWS-native signals. */
+export interface ObservabilityConfig {
+  /**
+   * Name of a Secrets Manager secret (in the stage's account and region) whose string value is
+   * a Sentry DSN. When set, the functions are built with the Sentry SDK, read the DSN at init and
+   * report every 5xx to Sentry; when absent, no Sentry code is bundled.
+   * @default - Sentry off
+   */
+  readonly sentryDsnSecretName?: string;
 }
 
 const ordersTargets = (

@@ -19,10 +19,19 @@ export const ESM_REQUIRE_BANNER =
  * Build-time constants for a stage. Where the stage does not allow fault injection, the bundle
  * is built with `FAULT_INJECTION_ALLOWED` fixed to "false": the fault-injection code and the SSM
  * client it loads are dropped from the bundle, so such a stage cannot inject faults whatever its
- * environment says, and its functions start faster.
+ * environment says, and its functions start faster. `SENTRY_ENABLED` is always fixed: "false"
+ * drops the Sentry hook and SDK from the bundle (which is then the same as without the hook),
+ * "true" bundles them, for stages that name a Sentry DSN secret.
  */
-export const stageDefines = (faultInjectionAllowed: boolean): Record<string, string> =>
-  faultInjectionAllowed ? {} : { 'process.env.FAULT_INJECTION_ALLOWED': JSON.stringify('false') };
+export const stageDefines = (
+  faultInjectionAllowed: boolean,
+  sentryEnabled = false,
+): Record<string, string> => ({
+  ...(faultInjectionAllowed
+    ? {}
+    : { 'process.env.FAULT_INJECTION_ALLOWED': JSON.stringify('false') }),
+  'process.env.SENTRY_ENABLED': JSON.stringify(String(sentryEnabled)),
+});
 
 export const LAMBDA_BUNDLING = {
   format: 'esm',
@@ -49,6 +58,7 @@ export const esbuildOptions = (
   entry: string,
   outfile: string,
   faultInjectionAllowed: boolean,
+  sentryEnabled = false,
 ): BuildOptions => ({
   entryPoints: [entry],
   outfile,
@@ -62,7 +72,7 @@ export const esbuildOptions = (
   mainFields: [...LAMBDA_BUNDLING.mainFields],
   banner: { js: LAMBDA_BUNDLING.banner },
   external: [...LAMBDA_BUNDLING.externalModules],
-  define: stageDefines(faultInjectionAllowed),
+  define: stageDefines(faultInjectionAllowed, sentryEnabled),
   logLevel: 'warning',
 });
 
@@ -70,7 +80,10 @@ export const esbuildOptions = (
  * `NodejsFunction`'s bundling for a stage: {@link LAMBDA_BUNDLING} and {@link stageDefines}, the
  * settings every function of the service (route or operations) is built with.
  */
-export const nodejsBundling = (faultInjectionAllowed: boolean): BundlingOptions => ({
+export const nodejsBundling = (
+  faultInjectionAllowed: boolean,
+  sentryEnabled = false,
+): BundlingOptions => ({
   format: OutputFormat.ESM,
   target: LAMBDA_BUNDLING.target,
   minify: LAMBDA_BUNDLING.minify,
@@ -79,6 +92,6 @@ export const nodejsBundling = (faultInjectionAllowed: boolean): BundlingOptions 
   mainFields: [...LAMBDA_BUNDLING.mainFields],
   banner: LAMBDA_BUNDLING.banner,
   externalModules: [...LAMBDA_BUNDLING.externalModules],
-  define: stageDefines(faultInjectionAllowed),
+  define: stageDefines(faultInjectionAllowed, sentryEnabled),
   forceDockerBundling: false,
 });

@@ -1,6 +1,6 @@
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -10,7 +10,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { ENV } from '#commons/env-names';
+import { ENV, SENTRY_DSN_SECRET_ENV } from '#commons/env-names';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { FUNCTION_METADATA, type OrdersTableAction, type RouteId } from '#routes';
@@ -130,9 +130,14 @@ export class OrdersFunction extends NodejsFunction {
         [ENV.stage]: config.stage,
         ...props.environment,
       },
-      bundling: nodejsBundling(config.faultInjection.allowed),
+      bundling: nodejsBundling(
+        config.faultInjection.allowed,
+        config.observability?.sentryDsnSecretName !== undefined,
+      ),
     });
     this.routeId = props.routeId;
+    const sentryDsnSecretName = config.observability?.sentryDsnSecretName;
+    if (sentryDsnSecretName !== undefined) this.bindSentryDsnSecret(sentryDsnSecretName);
 
     // --- Releases, limits and scaling: the `live` alias ---
     // Each deploy publishes a version (the code or configuration changed) and CodeDeploy moves the
@@ -235,6 +240,22 @@ export class OrdersFunction extends NodejsFunction {
   public bindFaultParameter(parameter: IStringParameter): void {
     this.addEnvironment(ENV.faultParameterName, parameter.parameterName);
     this.allow(['ssm:GetParameter'], [parameter.parameterArn]);
+  }
+
+  /**
+   * Grants `secretsmanager:GetSecretValue` on the stage's Sentry DSN secret only, and sets its
+   * name; the function reads the DSN once, at init.
+   */
+  private bindSentryDsnSecret(secretName: string): void {
+    this.addEnvironment(SENTRY_DSN_SECRET_ENV, secretName);
+    // `<name>-??????`: the ARN of a secret ends in six random characters.
+    const secretArn = Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${secretName}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.allow(['secretsmanager:GetSecretValue'], [secretArn]);
   }
 
   private allow(actions: readonly string[], resourceArns: string[]): void {

@@ -57,6 +57,7 @@ import { ORDERS_SCOPES, oauthScope, RESOURCE_SERVER_IDENTIFIER } from '../constr
 import { OrdersFunction } from '../constructs/orders-function.ts';
 import { Triage } from '../constructs/triage.ts';
 import { dataParameterNames, faultParameterName } from './data-stack.ts';
+import { workerParameterNames } from './worker-stack.ts';
 
 /** The data resources the API's functions use. The Data stack provides them. */
 export interface OrdersData {
@@ -459,6 +460,16 @@ export class ApiStack extends Stack {
           this,
           dataParameterNames(config).outboxPipeName,
         ),
+        workerService: {
+          clusterName: StringParameter.valueForStringParameter(
+            this,
+            workerParameterNames(config).clusterName,
+          ),
+          serviceName: StringParameter.valueForStringParameter(
+            this,
+            workerParameterNames(config).serviceName,
+          ),
+        },
         logGroups: {
           functions: Object.values(this.functions).map((fn) => fn.logGroup.logGroupName),
           apiAccess: [accessLogs.logGroupName],

@@ -45,6 +45,18 @@ import { acknowledgeNag, nagPartition } from '../constructs/nag.ts';
 import { dataParameterNames } from './data-stack.ts';
 import { ECR_PUBLIC_CACHE_PREFIX } from './registry-stack.ts';
 
+/**
+ * SSM names under which the Worker stack publishes its ECS cluster and service names, for the
+ * dashboards the Api stack deploys.
+ */
+export const workerParameterNames = (config: StageConfig) => {
+  const prefix = `/${config.appName}/${config.stage}/worker`;
+  return {
+    clusterName: `${prefix}/cluster-name`,
+    serviceName: `${prefix}/service-name`,
+  } as const;
+};
+
 export interface WorkerStackProps extends StackProps {
   readonly config: StageConfig;
   readonly repository: IRepository;
@@ -370,6 +382,20 @@ export class WorkerStack extends Stack {
       },
       enableECSManagedTags: true,
     });
+
+    // The Api stack's service overview graphs the worker's ECS metrics: it reads these at deploy
+    // time, as it reads the Data stack's names, so no CloudFormation export ties the stacks.
+    const names = workerParameterNames(config);
+    for (const [id, parameterName, stringValue] of [
+      ['ClusterNameParameter', names.clusterName, cluster.clusterName],
+      ['ServiceNameParameter', names.serviceName, this.service.serviceName],
+    ] as const) {
+      new StringParameter(this, id, {
+        parameterName,
+        stringValue,
+        description: `${config.appName} ${config.stage}: read by the Api stack at deploy time`,
+      });
+    }
 
     const scaling = this.service.autoScaleTaskCount({
       minCapacity: worker.minTasks,

@@ -32,3 +32,9 @@ export const ENV = {
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/**
+ * Names the Secrets Manager secret holding the Sentry DSN, where the stage enables Sentry. Apart
+ * from {@link ENV} so that a bundle without Sentry does not carry it.
+ */
+export const SENTRY_DSN_SECRET_ENV = 'SENTRY_DSN_SECRET_NAME';

@@ -260,6 +260,14 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
   // Browsers only let a page read response headers CORS exposes.
   if (origins.length > 0)
     chain.use(httpCors({ origins, exposeHeaders: EXPOSED_HEADERS.join(', ') }));
+  // Fixed at build time: only stages that name a Sentry DSN secret bundle the hook and the SDK
+  // (a dynamic import in a dead branch is not even resolved: other bundles carry no Sentry code).
+  if (process.env.SENTRY_ENABLED === 'true') {
+    const capture = import('./sentry.ts').then((sentry) =>
+      sentry.sentryErrorCapture({ routeId: options.routeId }),
+    );
+    chain.use({ onError: async (request) => (await capture).onError?.(request) });
+  }
   chain.use(errorMapper()).use(httpHeaderNormalizer());
   const faults = options.faults ?? ssmFaultSource();
   if (faults) chain.use(faultInjection(options.routeId, faults));

@@ -11,7 +11,7 @@ describe('createOrdersService', () => {
     'names the %s stacks after the app and stage, in the stage account',
     (name) => {
       // Act
-      const { data, api } = synthesized(name).built;
+      const { data, api, worker } = synthesized(name).built;
 
       // Assess
       expect(data.stackName).toBe(`Orders-${name}-Data`);
@@ -19,6 +19,8 @@ describe('createOrdersService', () => {
       expect(api.account).toBe(STAGES[name].env.account);
       expect(api.region).toBe(STAGES[name].env.region);
       expect(api.dependencies).toContain(data);
+      // The service overview reads the worker's cluster and service names from its parameters.
+      expect(api.dependencies).toContain(worker);
     },
   );
 

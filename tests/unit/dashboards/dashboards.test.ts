@@ -1,3 +1,4 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
   METRICS,
@@ -21,6 +22,10 @@ const dev = synthesized('dev');
 const stacks = [
   { stackName: dev.built.data.stackName, template: dev.data.toJSON() },
   { stackName: dev.built.api.stackName, template: dev.api.toJSON() },
+  {
+    stackName: dev.built.worker.stackName,
+    template: Template.fromStack(dev.built.worker).toJSON(),
+  },
 ];
 const deployed = readDashboards(
   stacks,
@@ -165,6 +170,34 @@ describe('dashboards', () => {
       .filter((metric) => metric.name === 'ApproximateNumberOfMessagesVisible')
       .map((metric) => metric.dimensions.QueueName);
     expect(new Set(queues).size).toBe(2);
+  });
+
+  it("deploys the worker's CPU, memory and running tasks, for the Worker stack's service", () => {
+    const ecs = deployedMetrics.filter(
+      (metric) => metric.namespace.startsWith('ECS') || metric.namespace === 'AWS/ECS',
+    );
+    const worker = new TemplateResolver(stacks, { endpoint: 'http://127.0.0.1:1' });
+    const [clusterId] = Object.keys(
+      Template.fromStack(dev.built.worker).findResources('AWS::ECS::Cluster'),
+    );
+    const [serviceId] = Object.keys(
+      Template.fromStack(dev.built.worker).findResources('AWS::ECS::Service'),
+    );
+
+    expect(ecs.map((metric) => metric.name).sort()).toEqual([
+      'CPUUtilization',
+      'DesiredTaskCount',
+      'MemoryUtilization',
+      'RunningTaskCount',
+    ]);
+    for (const metric of ecs) {
+      expect(metric.dimensions).toEqual({
+        ClusterName: worker.resolve(dev.built.worker.stackName, { Ref: clusterId }),
+        ServiceName: worker.resolve(dev.built.worker.stackName, {
+          'Fn::GetAtt': [serviceId, 'Name'],
+        }),
+      });
+    }
   });
 });
 

@@ -20,8 +20,36 @@ const bundle = async (entry: string, faultInjectionAllowed: boolean): Promise<st
 
 describe('Lambda bundling', () => {
   it('fixes FAULT_INJECTION_ALLOWED to "false" only for stages that do not allow fault injection', () => {
-    expect(stageDefines(false)).toEqual({ 'process.env.FAULT_INJECTION_ALLOWED': '"false"' });
-    expect(stageDefines(true)).toEqual({});
+    expect(stageDefines(false)).toEqual({
+      'process.env.FAULT_INJECTION_ALLOWED': '"false"',
+      'process.env.SENTRY_ENABLED': '"false"',
+    });
+    expect(stageDefines(true)).toEqual({ 'process.env.SENTRY_ENABLED': '"false"' });
+  });
+
+  it('bundles the Sentry SDK only for stages that enable Sentry', async () => {
+    // Act: the metafile lists every file esbuild read into the bundle.
+    const inputs = async (sentryEnabled: boolean) => {
+      const result = await build({
+        ...esbuildOptions(
+          join(REPO_ROOT, 'functions/orders/get-order.ts'),
+          join(REPO_ROOT, 'cdk.out', 'test.mjs'),
+          false,
+          sentryEnabled,
+        ),
+        sourcemap: false,
+        write: false,
+        metafile: true,
+      });
+      return Object.keys(result.metafile.inputs);
+    };
+    const [off, on] = await Promise.all([inputs(false), inputs(true)]);
+
+    // Assess
+    expect(off.filter((input) => input.includes('@sentry/'))).toEqual([]);
+    expect(off.filter((input) => input.endsWith('commons/sentry.ts'))).toEqual([]);
+    expect(on.some((input) => input.includes('@sentry/aws-serverless/'))).toBe(true);
+    expect(on.some((input) => input.endsWith('commons/sentry.ts'))).toBe(true);
   });
 
   it('leaves the fault-injection code and the SSM client out of bundles for such stages', async () => {

@@ -10,6 +10,7 @@ import { deploymentsTableParameterName } from '../../../../cdk/constructs/triage
 import { createOrdersService } from '../../../../cdk/service.ts';
 import { alertTopicParameterName } from '../../../../cdk/stacks/alerting-stack.ts';
 import { dataParameterNames } from '../../../../cdk/stacks/data-stack.ts';
+import { workerParameterNames } from '../../../../cdk/stacks/worker-stack.ts';
 
 describe('ApiStack', () => {
   const dev = synthesized('dev');
@@ -354,6 +355,9 @@ describe('ApiStack', () => {
           // The safety alarms' topics (the page topic also for the triage subscription).
           alertTopicParameterName(STAGES.dev, 'page'),
           alertTopicParameterName(STAGES.dev, 'ticket'),
+          // The worker's CPU, memory and running tasks, from the Worker stack.
+          workerParameterNames(STAGES.dev).clusterName,
+          workerParameterNames(STAGES.dev).serviceName,
         ].sort(),
       );
     });

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { STAGES } from '#config/stages';
 import { actionsOfRole, logicalId, statementsOfRole, synthesized } from '#tests/unit/cdk/helpers';
-import { WORKER_CONTAINER } from '../../../../cdk/stacks/worker-stack.ts';
+import { WORKER_CONTAINER, workerParameterNames } from '../../../../cdk/stacks/worker-stack.ts';
 import { WORKER_ENV } from '../../../../containers/worker/src/env.ts';
 
 const worker = (stage: 'dev' | 'staging' | 'prod') => {
@@ -162,6 +162,21 @@ describe('WorkerStack', () => {
           ]),
         },
       },
+    });
+  });
+
+  it('publishes its cluster and service names for the dashboards the Api stack deploys', () => {
+    const names = workerParameterNames(STAGES.prod);
+    const [cluster] = Object.keys(template.findResources('AWS::ECS::Cluster'));
+    const [service] = Object.keys(template.findResources('AWS::ECS::Service'));
+
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: names.clusterName,
+      Value: { Ref: cluster },
+    });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: names.serviceName,
+      Value: { 'Fn::GetAtt': [service, 'Name'] },
     });
   });
 
