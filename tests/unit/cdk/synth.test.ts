@@ -27,7 +27,7 @@ describe('synthesizeStage', () => {
 
     // Act
     const marked = Object.values(api?.template.Resources ?? {})
-      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['orders:routeId'])
       .map((r) => [r.Metadata?.['orders:routeId'], r.Metadata?.['orders:entry']]);
 
     // Assess

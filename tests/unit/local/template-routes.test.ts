@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STAGES } from '#config/stages';
 import { listApiRoutes } from '#local/template';
+import { ROUTES } from '#routes';
 import { synthesizeStage } from '../../../cdk/synth.ts';
 
 describe('routes read from the template', () => {
@@ -17,6 +18,6 @@ describe('routes read from the template', () => {
       const route = routes.find((candidate) => candidate.function?.routeId === routeId);
       expect(route, routeId).toBeDefined();
     }
-    expect(routes.filter((route) => route.function).length).toBe(5);
+    expect(routes.filter((route) => route.function).length).toBe(ROUTES.length);
   });
 });
