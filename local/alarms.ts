@@ -61,6 +61,25 @@ export type TemplateAlarm =
     };
 
 const ALARM_ARN = /arn:aws[\w-]*:cloudwatch:[^:]*:\d*:alarm:/g;
+
+/**
+ * Namespaces no local component publishes: the local worker is a process, not an ECS task, and
+ * no backup runs locally. An alarm on them would only ever see missing data, so it is left out
+ * (and `skipped` says so) rather than evaluated on data that cannot exist.
+ */
+const NOT_PUBLISHED_LOCALLY = new Set(['AWS/ECS', 'ECS/ContainerInsights', 'AWS/Backup']);
+
+/** Every metric namespace an alarm's properties name (a single metric, or math inputs). */
+const namespacesOf = (props: Record<string, unknown>): string[] => {
+  const found = new Set<string>();
+  if (typeof props.Namespace === 'string') found.add(props.Namespace);
+  for (const query of Array.isArray(props.Metrics) ? props.Metrics : []) {
+    const namespace = (query as { MetricStat?: { Metric?: { Namespace?: unknown } } }).MetricStat
+      ?.Metric?.Namespace;
+    if (typeof namespace === 'string') found.add(namespace);
+  }
+  return [...found];
+};
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
 /**
@@ -91,6 +110,13 @@ export const readTemplateAlarms = (
         return [];
       }
       const name = resolver.physicalName(stackName, logicalId);
+      const unpublished = namespacesOf(props).filter((namespace) =>
+        NOT_PUBLISHED_LOCALLY.has(namespace),
+      );
+      if (unpublished.length > 0) {
+        skipped(name, `no local component publishes ${unpublished.join(', ')} metrics`);
+        return [];
+      }
       const arn = String(resolver.resolve(stackName, { 'Fn::GetAtt': [logicalId, 'Arn'] }));
       const actions: AlarmActions = {
         ALARM: strings(props.AlarmActions),

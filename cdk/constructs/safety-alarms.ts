@@ -285,12 +285,20 @@ export const safetyAlarmSpecs = (
 /** Adds the stage's safety alarms to the stacks of `service`, notifying its alert topics. */
 export const addSafetyAlarms = (service: OrdersService, config: StageConfig): void => {
   for (const { stack, alarms } of safetyAlarmSpecs(service, config)) {
+    // Only the topics this stack's alarms notify: an unread parameter would be an unused
+    // CloudFormation parameter (cfn-lint W2001).
+    const used = new Set(alarms.map((alarm) => alarm.severity));
     const topic = (severity: SafetyAlarmSpec['severity']) =>
-      Topic.fromTopicArn(
-        stack,
-        `${severity}AlertTopic`,
-        StringParameter.valueForStringParameter(stack, alertTopicParameterName(config, severity)),
-      );
+      used.has(severity)
+        ? Topic.fromTopicArn(
+            stack,
+            `${severity}AlertTopic`,
+            StringParameter.valueForStringParameter(
+              stack,
+              alertTopicParameterName(config, severity),
+            ),
+          )
+        : undefined;
     new SafetyAlarms(stack, 'SafetyAlarms', {
       config,
       alarms,

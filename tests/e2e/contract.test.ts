@@ -50,6 +50,11 @@ const runSchemathesis = async (reportDir: string): Promise<Run> => {
     reportDir,
     // CONTRACT_SEED=<seed printed by a failed run> replays that run's cases.
     ...(process.env.CONTRACT_SEED ? ['--seed', process.env.CONTRACT_SEED] : []),
+    // The run calls as an orders consumer: the operator routes (incidents, triage) answer it 403
+    // at the gateway. Their bodies are checked by the same compiled validators the document is
+    // generated from (tests/unit/functions/openapi), and their flows by paging and triage e2e.
+    '--exclude-path-regex',
+    '^/(incidents|triage)',
   ];
   const { code, output } = await new Promise<{ code: number | null; output: string }>(
     (resolve, reject) => {
