@@ -41,7 +41,8 @@ export interface SafetyAlarmsProps {
   readonly config: StageConfig;
   readonly alarms: readonly SafetyAlarmSpec[];
   /** The topic of each severity; the alarm notifies on ALARM and on OK. */
-  readonly topics: Readonly<Record<SafetyAlarmSpec['severity'], ITopic>>;
+  /** The topic of each severity the alarms use. */
+  readonly topics: Readonly<Partial<Record<SafetyAlarmSpec['severity'], ITopic>>>;
 }
 
 /** The safety alarms of one stack, each named `<app>-<stage>-<id>` and linking its runbook. */
@@ -64,7 +65,9 @@ export class SafetyAlarms extends Construct {
         datapointsToAlarm: spec.datapointsToAlarm,
         treatMissingData: spec.treatMissingData,
       });
-      const action = new SnsAction(props.topics[spec.severity]);
+      const topic = props.topics[spec.severity];
+      if (topic === undefined) throw new Error(`No ${spec.severity} topic for ${spec.id}`);
+      const action = new SnsAction(topic);
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
       alarms.set(spec.id, alarm);
