@@ -691,6 +691,7 @@ export const startLocalRuntime = async (
       const process = await startLocalWorker({
         xrayDaemonAddress: xrayDaemon.address,
         onEmf: (record) => cloudwatch.putEmf(record),
+        onLogLine: (logGroup, line) => cloudwatch.putLog(logGroup, line),
         stacks,
         endpoint: emulatorEndpoint,
         region: provisioned.region,

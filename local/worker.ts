@@ -24,6 +24,8 @@ export interface WorkerTaskSpec {
   readonly secrets: Record<string, string>;
   /** `StopTimeout` in seconds (ECS's default is 30). */
   readonly stopTimeoutSeconds: number;
+  /** The log group of its `awslogs` log driver, when it has one. */
+  readonly logGroup?: string;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -62,12 +64,19 @@ export const findWorkerTask = (
         const from = String(resolver.resolve(stackName, entry.ValueFrom));
         secrets[String(entry.Name)] = from.replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/, '');
       }
+      const logOptions = isRecord(container.LogConfiguration)
+        ? container.LogConfiguration.Options
+        : undefined;
+      const logGroup = isRecord(logOptions)
+        ? resolver.resolve(stackName, logOptions['awslogs-group'])
+        : undefined;
       return {
         stackName,
         logicalId,
         environment,
         secrets,
         stopTimeoutSeconds: Number(container.StopTimeout ?? 30),
+        ...(typeof logGroup === 'string' && { logGroup }),
       };
     }
   }
@@ -98,6 +107,11 @@ export interface LocalWorkerOptions {
   readonly xrayDaemonAddress?: string;
   /** Receives the worker's EMF lines, as CloudWatch does in AWS. @default metrics off */
   readonly onEmf?: (record: EmfRecord) => void;
+  /**
+   * Receives each JSON log line with the task's log group (its `awslogs` driver), as CloudWatch
+   * Logs does in AWS. @default not forwarded
+   */
+  readonly onLogLine?: (logGroup: string, line: string) => void;
 }
 
 export interface LocalWorker {
@@ -156,8 +170,12 @@ export const startLocalWorker = async (options: LocalWorkerOptions): Promise<Loc
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {
       const emf = options.onEmf && asEmf(line);
-      if (emf) options.onEmf?.(emf);
-      else log(`[worker] ${line}`);
+      if (emf) {
+        options.onEmf?.(emf);
+        return;
+      }
+      if (task.logGroup && line.startsWith('{')) options.onLogLine?.(task.logGroup, line);
+      log(`[worker] ${line}`);
     });
   }
   const exit = exited(child);

@@ -49,11 +49,14 @@ describe.runIf(provisionedLocally)('local fulfilment worker', () => {
       [WORKER_ENV.dlqUrl]: expect.stringMatching(/FulfilmentDlq/),
     });
     expect(Object.keys(task?.secrets ?? {})).toEqual([WORKER_ENV.warehouseUrl]);
+    // Its awslogs driver's group: where the local runtime forwards its JSON lines.
+    expect(task?.logGroup).toEqual(expect.any(String));
   });
 
   it('fulfils an order sent to the stage queue, then drains and exits 0 on SIGTERM', async () => {
     // A queue of its own, with the stage queue's settings: the stage queue is the outbox test's.
     const queues = await createTestQueues();
+    const forwarded: { logGroup: string; line: string }[] = [];
     worker = await startLocalWorker({
       stacks: inject('stacks'),
       endpoint,
@@ -61,6 +64,8 @@ describe.runIf(provisionedLocally)('local fulfilment worker', () => {
       warehouseUrl: warehouse.url,
       environment: { [WORKER_ENV.queueUrl]: queues.queueUrl, [WORKER_ENV.dlqUrl]: queues.dlqUrl },
       log: () => undefined,
+      logLevel: 'INFO',
+      onLogLine: (logGroup, line) => forwarded.push({ logGroup, line }),
     });
     const order = await putOrder();
 
@@ -74,6 +79,12 @@ describe.runIf(provisionedLocally)('local fulfilment worker', () => {
     );
     expect((await fetch(`${worker.healthUrl}/readyz`)).status).toBe(200);
     expect(await worker.stop()).toBe(0);
+    // Its JSON lines went to the task's log group, as the awslogs driver sends them.
+    expect(forwarded.length).toBeGreaterThan(0);
+    for (const { logGroup, line } of forwarded) {
+      expect(logGroup).toBe(task?.logGroup);
+      expect(() => JSON.parse(line)).not.toThrow();
+    }
     worker = undefined;
     await queues.remove();
   });
