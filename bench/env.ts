@@ -1,4 +1,5 @@
 import { ENV, type EnvName } from '#commons/env-names';
+import { TRIAGE_ENV } from '../functions/triage/env-names.ts';
 
 /**
  * Dummy values for every variable the stacks set on a function. Fault injection is off, so no
@@ -38,6 +39,14 @@ const FUNCTION_ENV: Readonly<Record<EnvName, string>> = {
   [ENV.incidentRetentionDays]: '30',
 };
 
+/** What the triage stack sets on its operator routes (only what they read at load matters). */
+const TRIAGE_FUNCTION_ENV: Readonly<Record<string, string>> = {
+  [TRIAGE_ENV.table]: 'bench-triage',
+  [TRIAGE_ENV.byOpenedIndex]: 'byOpened',
+  [TRIAGE_ENV.functionName]: 'bench-triage-on-page',
+  [TRIAGE_ENV.settings]: JSON.stringify({ retentionDays: 30 }),
+};
+
 /** The trace header the runtime sets per invocation; sampled, so Tracer does its full work. */
 export const BENCH_TRACE_ID =
   'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
@@ -50,6 +59,7 @@ export const BENCH_TRACE_ID =
  */
 export const lambdaEnvironment = (functionName: string): Record<string, string> => ({
   ...FUNCTION_ENV,
+  ...TRIAGE_FUNCTION_ENV,
   AWS_REGION: 'us-east-1',
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIABENCHMARK0000000',

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STAGE_NAMES } from '#config/stages';
-import { ROUTES, type RouteId } from '#routes';
+import { ROUTES as ALL_ROUTES, type RouteId } from '#routes';
 import { type BundleTarget, buildBundles } from './bundle.ts';
 import { lambdaEnvironment } from './env.ts';
 import { type InitTarget, measureInit } from './init.ts';
@@ -49,6 +49,19 @@ const WARMUP = intFromEnv('BENCH_WARMUP', 200);
 const RUN_SYNTH = process.env.BENCH_SYNTH !== '0';
 /** A git ref (e.g. main) whose routes are measured beside these, in the same run: before/after. */
 const BEFORE_REF = process.env.BENCH_BEFORE ?? '';
+/** `BENCH_ROUTES=getOrder,createOrder`: only these routes (a quick look); default every route. */
+const selectRoutes = () => {
+  const raw = process.env.BENCH_ROUTES ?? '';
+  if (raw === '') return ALL_ROUTES;
+  const ids = raw.split(',').map((id) => id.trim());
+  const unknown = ids.filter((id) => !ALL_ROUTES.some((route) => route.id === id));
+  if (unknown.length > 0)
+    throw new Error(
+      `BENCH_ROUTES names no route ${unknown.join(', ')}: use ids from functions/routes.ts (${ALL_ROUTES.map(({ id }) => id).join(', ')})`,
+    );
+  return ALL_ROUTES.filter((route) => ids.includes(route.id));
+};
+const ROUTES = selectRoutes();
 /** What the function construct puts in NODE_OPTIONS, so init is measured as deployed. */
 const DEPLOYED_NODE_OPTIONS = ['--enable-source-maps'];
 
