@@ -17,11 +17,23 @@ import { executionName, isoTime } from '../../functions/incidents/notifications.
  * The paging loop on the local runtime, with its clocks compressed (local only): alarm periods
  * divided by 60 (the 1-hour and 5-minute windows of the fast page last 60 s and 5 s) and one
  * escalation minute lasting 400 ms (the secondary, due after 15 minutes, is paged after 6 s).
- * A runtime of its own, so no other file's traffic or faults reach its alarms.
+ * A runtime of its own, so no other file's traffic or faults reach its alarms. The page also
+ * reaches the triage function on the page topic (local/triage.ts), whose incident is read back
+ * through the operator API.
  */
 const TIME_SCALE = 60;
 const MINUTE_MS = 400;
 const FAST_PAGE = /-slo-read-availability-page-fast$/;
+
+interface TriagedIncident {
+  readonly incidentId: string;
+  readonly hypotheses: readonly {
+    readonly category: string;
+    readonly source: string;
+    readonly evidenceIds: readonly string[];
+  }[];
+  readonly bundle: { readonly evidence: readonly { readonly id: string }[] };
+}
 
 interface Envelope {
   readonly Message: string;
@@ -145,7 +157,7 @@ describe.runIf(inject('e2eTarget') === 'local')('paging, end to end', () => {
     await runtime?.stop();
   });
 
-  it('pages on injected faults, escalates until acknowledged, and closes on OK', {
+  it('pages on injected faults, triages the page, escalates until acknowledged, and closes on OK', {
     timeout: 300_000,
   }, async () => {
     const ssm = new SSMClient(
@@ -209,6 +221,22 @@ describe.runIf(inject('e2eTarget') === 'local')('paging, end to end', () => {
       expect((open.json.incidents as { incidentId: string }[]).map((i) => i.incidentId)).toContain(
         incidentId,
       );
+
+      // The same page reached triage: its incident, with the baseline's hypotheses, is readable.
+      const triaged = await until(
+        'the triaged incident',
+        async () => {
+          const answer = await api(`/triage${path}`);
+          return answer.status === 200 ? (answer.json as unknown as TriagedIncident) : undefined;
+        },
+        30_000,
+      );
+      expect(triaged.incidentId).toBe(incidentId);
+      const fault = triaged.hypotheses.find((h) => h.category === 'fault-injection');
+      expect(fault, JSON.stringify(triaged.hypotheses)).toMatchObject({ source: 'baseline' });
+      const evidence = new Set(triaged.bundle.evidence.map((e) => e.id));
+      expect(fault?.evidenceIds.length).toBeGreaterThan(0);
+      expect(fault?.evidenceIds.every((id) => evidence.has(id))).toBe(true);
 
       // Nobody acknowledges: the secondary is paged after its delay.
       const page = await until(

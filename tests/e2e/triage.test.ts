@@ -8,8 +8,10 @@ import { call, RUN_ID } from './http.ts';
  * The triage loop on the local runtime: an injected fault makes getOrder fail, an alarm
  * notification reaches the page topic, the triage function (played by local/triage.ts) runs, and
  * the incident with its baseline hypotheses is readable and reviewable through the operator API.
- * Until the local alarm evaluation publishes to the page topic itself, this test publishes the
- * notification CloudWatch would send.
+ * The page from the local alarm evaluation itself reaching triage is proven in paging.test.ts (a
+ * runtime of its own, with compressed alarm periods). Here, on the shared runtime, the test
+ * publishes the notification CloudWatch would send, so it knows the incident id up front and can
+ * review its hypotheses without waiting for alarm windows.
  */
 const local = inject('e2eTarget') === 'local';
 const FAULT_PARAMETER = '/Orders/dev/fault-injection';
