@@ -14,6 +14,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DescribeLogGroupsCommand,
+  PutRetentionPolicyCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -42,6 +48,7 @@ import {
   type ApiRoute,
   type DataResourceSpec,
   extractDataResources,
+  type LogGroupSpec,
   listApiRoutes,
   listNotEmulated,
   type ParameterSpec,
@@ -260,6 +267,34 @@ const ensureParameter = async (ssm: SSMClient, spec: ParameterSpec): Promise<voi
 };
 
 /**
+ * The template's log groups, as CloudFormation creates them: a query over a group nothing has
+ * written to yet (the worker before its first message) finds no lines rather than failing.
+ */
+const ensureLogGroups = async (
+  logs: CloudWatchLogsClient,
+  specs: readonly LogGroupSpec[],
+): Promise<void> => {
+  const existing = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const page = await logs.send(new DescribeLogGroupsCommand({ nextToken }));
+    for (const group of page.logGroups ?? []) existing.add(group.logGroupName ?? '');
+    nextToken = page.nextToken;
+  } while (nextToken);
+  for (const spec of specs) {
+    if (existing.has(spec.logGroupName)) continue;
+    await logs.send(new CreateLogGroupCommand({ logGroupName: spec.logGroupName }));
+    if (spec.retentionInDays !== undefined)
+      await logs.send(
+        new PutRetentionPolicyCommand({
+          logGroupName: spec.logGroupName,
+          retentionInDays: spec.retentionInDays,
+        }),
+      );
+  }
+};
+
+/**
  * Synthesizes `stage` (or takes `options.stacks`), creates its data plane in the emulator at
  * `endpoint`, and resolves every route function's environment to the local resources.
  */
@@ -281,6 +316,7 @@ export const provisionStage = async (
   const sqs = new SQSClient(config);
   const sns = new SNSClient(config);
   const ssm = new SSMClient(config);
+  const logs = new CloudWatchLogsClient(config);
   try {
     // Tables and parameters reference nothing that is created here: create them concurrently.
     // Queues, topics and subscriptions go one by one, in template-reference order (a DLQ before
@@ -289,6 +325,10 @@ export const provisionStage = async (
       (spec) => spec.kind === 'queue' || spec.kind === 'topic' || spec.kind === 'subscription',
     );
     await Promise.all([
+      ensureLogGroups(
+        logs,
+        resources.filter((spec) => spec.kind === 'logGroup'),
+      ),
       ...resources
         .filter((spec) => spec.kind === 'table')
         .map((spec) => ensureTable(dynamodb, spec)),
@@ -305,7 +345,7 @@ export const provisionStage = async (
       })(),
     ]);
   } finally {
-    for (const client of [dynamodb, sqs, sns, ssm]) client.destroy();
+    for (const client of [dynamodb, sqs, sns, ssm, logs]) client.destroy();
   }
   return {
     functionEnv: union,

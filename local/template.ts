@@ -493,7 +493,22 @@ export interface ParameterSpec {
   readonly description?: string;
 }
 
-export type DataResourceSpec = TableSpec | QueueSpec | TopicSpec | SubscriptionSpec | ParameterSpec;
+/** A CloudWatch Logs log group: CloudFormation creates it before anything writes to it. */
+export interface LogGroupSpec {
+  readonly kind: 'logGroup';
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly logGroupName: string;
+  readonly retentionInDays?: number;
+}
+
+export type DataResourceSpec =
+  | TableSpec
+  | QueueSpec
+  | TopicSpec
+  | SubscriptionSpec
+  | ParameterSpec
+  | LogGroupSpec;
 
 /** Resource types the emulator holds; everything else in a template is not provisioned locally. */
 export const DATA_RESOURCE_TYPES = [
@@ -503,6 +518,7 @@ export const DATA_RESOURCE_TYPES = [
   'AWS::SNS::Topic',
   'AWS::SNS::Subscription',
   'AWS::SSM::Parameter',
+  'AWS::Logs::LogGroup',
   // Created by secrets-manager.ts, not listed among the specs here.
   'AWS::SecretsManager::Secret',
 ] as const;
@@ -648,7 +664,7 @@ const tableSpec = (
 
 /**
  * Every data-plane resource of the templates (tables, queues, topics, subscriptions, SSM
- * parameters), with intrinsics resolved to local names, in an order where each resource comes
+ * parameters, log groups), with intrinsics resolved to local names, in an order where each resource comes
  * after those it references (a DLQ before its source queue, a topic before its subscriptions).
  */
 export const extractDataResources = (resolver: TemplateResolver): DataResourceSpec[] => {
@@ -749,6 +765,20 @@ export const extractDataResources = (resolver: TemplateResolver): DataResourceSp
             type: props.Type === 'StringList' ? 'StringList' : 'String',
             value: asString(props.Value, `${stackName}.${logicalId}.Value`),
             ...(typeof props.Description === 'string' && { description: props.Description }),
+          });
+          break;
+        case 'AWS::Logs::LogGroup':
+          specs.push({
+            kind: 'logGroup',
+            stackName,
+            logicalId,
+            logGroupName: asString(
+              resolver.resolve(stackName, { Ref: logicalId }),
+              `${stackName}.${logicalId}`,
+            ),
+            ...(typeof props.RetentionInDays === 'number' && {
+              retentionInDays: props.RetentionInDays,
+            }),
           });
           break;
       }

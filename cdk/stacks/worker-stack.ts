@@ -54,6 +54,7 @@ export const workerParameterNames = (config: StageConfig) => {
   return {
     clusterName: `${prefix}/cluster-name`,
     serviceName: `${prefix}/service-name`,
+    logGroupName: `${prefix}/log-group-name`,
   } as const;
 };
 
@@ -383,12 +384,14 @@ export class WorkerStack extends Stack {
       enableECSManagedTags: true,
     });
 
-    // The Api stack's service overview graphs the worker's ECS metrics: it reads these at deploy
-    // time, as it reads the Data stack's names, so no CloudFormation export ties the stacks.
+    // The Api stack's service overview graphs the worker's ECS metrics, and its triage function
+    // queries the worker's logs: it reads these at deploy time, as it reads the Data stack's
+    // names, so no CloudFormation export ties the stacks.
     const names = workerParameterNames(config);
     for (const [id, parameterName, stringValue] of [
       ['ClusterNameParameter', names.clusterName, cluster.clusterName],
       ['ServiceNameParameter', names.serviceName, this.service.serviceName],
+      ['LogGroupNameParameter', names.logGroupName, logGroup.logGroupName],
     ] as const) {
       new StringParameter(this, id, {
         parameterName,

@@ -41,7 +41,10 @@ interface Incident {
     review?: { by: string };
   }>;
   model: { outcome: string };
-  bundle: { evidence: Array<{ id: string }> };
+  bundle: {
+    evidence: Array<{ id: string; source: string }>;
+    sources: Record<string, { status: string; note?: string }>;
+  };
   reviews: Array<{ hypothesisId: string; decision: string; reason: string; by: string }>;
 }
 
@@ -112,6 +115,12 @@ describe.runIf(local)('incident triage on the local runtime', () => {
     expect(fault).toMatchObject({ source: 'baseline' });
     const ids = new Set(incident.bundle.evidence.map((e) => e.id));
     expect(fault?.evidenceIds.every((id) => ids.has(id))).toBe(true);
+    // Logs Insights ran over every log group of the service (the functions' and the worker's),
+    // and found the injected failures.
+    expect(incident.bundle.sources.logs, JSON.stringify(incident.bundle.sources)).toMatchObject({
+      status: 'ok',
+    });
+    expect(incident.bundle.evidence.some((e) => e.source === 'logs')).toBe(true);
     // The emulator has no Bedrock Converse: the model fails and the rules carry the incident.
     expect(incident.model.outcome).not.toBe('ok');
 

@@ -358,6 +358,8 @@ describe('ApiStack', () => {
           // The worker's CPU, memory and running tasks, from the Worker stack.
           workerParameterNames(STAGES.dev).clusterName,
           workerParameterNames(STAGES.dev).serviceName,
+          // The worker's log group, which triage queries.
+          workerParameterNames(STAGES.dev).logGroupName,
         ].sort(),
       );
     });

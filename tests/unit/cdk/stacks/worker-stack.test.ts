@@ -165,9 +165,14 @@ describe('WorkerStack', () => {
     });
   });
 
-  it('publishes its cluster and service names for the dashboards the Api stack deploys', () => {
+  it('publishes its cluster, service and log group names for the Api stack (dashboards, triage)', () => {
     const names = workerParameterNames(STAGES.prod);
     const [cluster] = Object.keys(template.findResources('AWS::ECS::Cluster'));
+    const [logGroup] = Object.keys(
+      template.findResources('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: STAGES.prod.logRetentionDays },
+      }),
+    ).filter((id) => id.startsWith('WorkerLogs'));
     const [service] = Object.keys(template.findResources('AWS::ECS::Service'));
 
     template.hasResourceProperties('AWS::SSM::Parameter', {
@@ -177,6 +182,11 @@ describe('WorkerStack', () => {
     template.hasResourceProperties('AWS::SSM::Parameter', {
       Name: names.serviceName,
       Value: { 'Fn::GetAtt': [service, 'Name'] },
+    });
+    expect(logGroup).toBeDefined();
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: names.logGroupName,
+      Value: { Ref: logGroup },
     });
   });
 
