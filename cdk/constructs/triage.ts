@@ -264,16 +264,32 @@ export class Triage extends Construct {
     );
   }
 
-  /** Lets the triage function run Logs Insights queries over these log groups, and only these. */
-  watchLogGroups(logGroups: readonly ILogGroup[]): void {
+  /**
+   * Lets the triage function run Logs Insights queries over these log groups, and only these:
+   * groups of this stack, and groups of other stacks by name (resolved at deploy time). A group
+   * known by name only is granted by its log-group ARN without the `:*` suffix, which names that
+   * one group; an imported `ILogGroup`'s ARN would end in a wildcard.
+   */
+  watchLogGroups(logGroups: readonly ILogGroup[], namedGroups: readonly string[] = []): void {
+    const stack = Stack.of(this);
     this.function.addEnvironment(
       TRIAGE_ENV.logGroups,
-      Stack.of(this).toJsonString(logGroups.map((group) => group.logGroupName)),
+      stack.toJsonString([...logGroups.map((group) => group.logGroupName), ...namedGroups]),
     );
     Grant.addToPrincipal({
       grantee: this.function,
       actions: ['logs:StartQuery'],
-      resourceArns: logGroups.map((group) => group.logGroupArn),
+      resourceArns: [
+        ...logGroups.map((group) => group.logGroupArn),
+        ...namedGroups.map((name) =>
+          stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: name,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      ],
     });
   }
 

@@ -375,14 +375,10 @@ export class ApiStack extends Stack {
     this.functions = functions as Record<RouteId, OrdersFunction>;
     // Triage queries every function's logs and the fulfilment worker's (its log group named by
     // the Worker stack, deployed before this one).
-    this.triage.watchLogGroups([
-      ...Object.values(this.functions).map((fn) => fn.logGroup),
-      LogGroup.fromLogGroupName(
-        this,
-        'WorkerLogGroup',
-        StringParameter.valueForStringParameter(this, workerParameterNames(config).logGroupName),
-      ),
-    ]);
+    this.triage.watchLogGroups(
+      Object.values(this.functions).map((fn) => fn.logGroup),
+      [StringParameter.valueForStringParameter(this, workerParameterNames(config).logGroupName)],
+    );
 
     // --- Consumers: OAuth client + API key + usage plan each ---
     const consumerOutputs: Array<[string, string, string]> = [];
