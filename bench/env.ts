@@ -29,7 +29,7 @@ const FUNCTION_ENV: Readonly<Record<EnvName, string>> = {
   [ENV.maxBodyBytes]: '65536',
   [ENV.cancelledRetentionDays]: '30',
   [ENV.corsAllowOrigins]: '',
-  [ENV.incidentsTable]: 'bench-incidents',
+  [ENV.incidentsTable]: 'bench-incidents', // INCIDENTS_TABLE in fixtures.ts
   [ENV.escalationStateMachineArn]:
     'arn:aws:states:us-east-1:123456789012:stateMachine:bench-escalation',
   [ENV.escalationTiers]: JSON.stringify([
@@ -41,8 +41,8 @@ const FUNCTION_ENV: Readonly<Record<EnvName, string>> = {
 
 /** What the triage stack sets on its operator routes (only what they read at load matters). */
 const TRIAGE_FUNCTION_ENV: Readonly<Record<string, string>> = {
-  [TRIAGE_ENV.table]: 'bench-triage',
-  [TRIAGE_ENV.byOpenedIndex]: 'byOpened',
+  [TRIAGE_ENV.table]: 'bench-triage', // TRIAGE_TABLE in fixtures.ts
+  [TRIAGE_ENV.byOpenedIndex]: 'byOpened', // TRIAGE_BY_OPENED_INDEX in fixtures.ts
   [TRIAGE_ENV.functionName]: 'bench-triage-on-page',
   [TRIAGE_ENV.settings]: JSON.stringify({ retentionDays: 30 }),
 };

@@ -55,9 +55,142 @@ export const storedOrder = (status = 'PENDING') => ({
   contact: CONTACT,
 });
 
+/** Incidents and triage table names of the benchmark environment (see env.ts). */
+export const INCIDENTS_TABLE = 'bench-incidents';
+export const TRIAGE_TABLE = 'bench-triage';
+export const TRIAGE_BY_OPENED_INDEX = 'byOpened';
+
+const OPENED_AT = '2025-01-01T00:00:00.000Z';
+const INCIDENT_ALARM = 'Orders-bench-alarm';
+/** A paging incident's id: `<alarm name>#<ISO time it opened>`. */
+const INCIDENT_ID = `${INCIDENT_ALARM}#${OPENED_AT}`;
+const TRIAGE_ALARM = 'Orders-bench-slo-create-availability-page-fast';
 /** An incident id of the triage routes: `<alarm name>#<ISO time>`. */
-const TRIAGE_INCIDENT_ID =
-  'Orders-bench-slo-create-availability-page-fast#2025-01-01T00:00:00.000Z';
+const TRIAGE_INCIDENT_ID = `${TRIAGE_ALARM}#${OPENED_AT}`;
+
+/**
+ * A paging incident as the incidents table stores it: open, first tier paged. The mocks answer
+ * every read with it, so acknowledging or resolving it succeeds on every request.
+ */
+export const storedIncident = (status = 'OPEN') => ({
+  id: INCIDENT_ID,
+  kind: 'incident',
+  alarmName: INCIDENT_ALARM,
+  openedAt: OPENED_AT,
+  status,
+  reason:
+    'Threshold Crossed: 1 out of the last 1 datapoints [12.0] was greater than the threshold (5.0)',
+  description: 'Orders API 5xx above 5 a minute',
+  tier: 0,
+  pages: [{ tier: 'primary', at: OPENED_AT }],
+  ...(status === 'OPEN' || status === 'ACKNOWLEDGED' ? { openKey: 'open' } : {}),
+});
+
+/** The incident after an acknowledgement by the benchmark's operator client. */
+export const acknowledgedIncident = () => ({
+  ...storedIncident('ACKNOWLEDGED'),
+  acknowledged: { by: 'bench', clientId: CLIENT_ID, at: '2025-01-01T00:05:00.000Z' },
+});
+
+/**
+ * A triage record as the triage table stores it (keys, index keys, the evidence bundle as JSON
+ * text): two pieces of evidence, two ranked hypotheses, the first reviewed once.
+ */
+export const storedTriageRecord = () => ({
+  pk: `INCIDENT#${TRIAGE_INCIDENT_ID}`,
+  sk: 'RECORD',
+  gsi1pk: 'INCIDENTS',
+  gsi1sk: `${OPENED_AT}#${TRIAGE_INCIDENT_ID}`,
+  incidentId: TRIAGE_INCIDENT_ID,
+  alarmName: TRIAGE_ALARM,
+  openedAt: OPENED_AT,
+  triagedAt: '2025-01-01T00:01:00.000Z',
+  stage: 'bench',
+  bundle: JSON.stringify({
+    version: 1,
+    incidentId: TRIAGE_INCIDENT_ID,
+    alarmName: TRIAGE_ALARM,
+    window: { start: '2024-12-31T23:30:00.000Z', end: OPENED_AT },
+    evidence: [
+      {
+        id: 'alarm-1',
+        source: 'alarm',
+        summary: `${TRIAGE_ALARM} is in ALARM`,
+        data: {
+          kind: 'alarm',
+          alarmName: TRIAGE_ALARM,
+          state: 'ALARM',
+          reason: 'Threshold Crossed',
+          composite: false,
+        },
+      },
+      {
+        id: 'deployments-1',
+        source: 'deployments',
+        summary: 'orders 1.4.2 deployed 12 minutes before the alarm',
+        data: {
+          kind: 'deployment',
+          service: 'orders',
+          version: '1.4.2',
+          commit: '0123456789abcdef0123456789abcdef01234567',
+          deployedAt: '2024-12-31T23:48:00.000Z',
+          status: 'succeeded',
+          changes: ['createOrder: new validator'],
+        },
+      },
+    ],
+    sources: { alarm: { status: 'ok', ms: 40 }, deployments: { status: 'ok', ms: 55 } },
+  }),
+  hypotheses: [
+    {
+      id: 'h-1',
+      title: 'The deployment before the alarm broke order creation',
+      category: 'deployment',
+      confidence: 0.7,
+      evidenceIds: ['alarm-1', 'deployments-1'],
+      nextSteps: ['Roll back orders 1.4.2'],
+      source: 'baseline',
+      review: { decision: 'accepted', reason: 'rolled back', by: 'bench', at: OPENED_AT },
+    },
+    {
+      id: 'h-2',
+      title: 'A dependency failed',
+      category: 'dependency',
+      confidence: 0.2,
+      evidenceIds: ['alarm-1'],
+      nextSteps: ['Check the pricing service'],
+      source: 'baseline',
+    },
+  ],
+  model: {
+    outcome: 'disabled',
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    attempts: 0,
+    ms: 0,
+    dropped: [],
+  },
+  redactions: {},
+  links: {
+    dashboard: 'https://console.aws.amazon.com/cloudwatch/home#dashboards',
+    runbook: 'https://example.org/runbooks/slo-create-availability.md',
+    logQuery: 'https://console.aws.amazon.com/cloudwatch/home#logsV2:logs-insights',
+  },
+  expiresAt: 1_738_368_000,
+});
+
+/** A review decision in a triage record's audit trail, as the triage table stores it. */
+export const storedTriageReview = () => ({
+  pk: `INCIDENT#${TRIAGE_INCIDENT_ID}`,
+  sk: `REVIEW#${OPENED_AT}#h-1`,
+  hypothesisId: 'h-1',
+  decision: 'accepted',
+  reason: 'rolled back',
+  by: 'bench',
+  at: OPENED_AT,
+  expiresAt: 1_738_368_000,
+});
 
 interface RequestShape {
   readonly method: 'GET' | 'POST';
@@ -142,8 +275,6 @@ const REQUESTS: Readonly<Record<RouteId | 'baseline', () => RequestShape>> = {
     scope: 'orders/incidents.operate',
   }),
 };
-
-const INCIDENT_ID = 'Orders-bench-alarm#2025-01-01T00:00:00.000Z';
 
 function incidentRequest(method: 'GET' | 'POST', action: '' | '/ack' | '/resolve'): RequestShape {
   return {

@@ -6,6 +6,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
@@ -19,7 +20,19 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CATALOG_ITEMS, CATALOG_TABLE, PRICING_QUOTE, storedOrder } from './fixtures.ts';
+import {
+  acknowledgedIncident,
+  CATALOG_ITEMS,
+  CATALOG_TABLE,
+  INCIDENTS_TABLE,
+  PRICING_QUOTE,
+  storedIncident,
+  storedOrder,
+  storedTriageRecord,
+  storedTriageReview,
+  TRIAGE_BY_OPENED_INDEX,
+  TRIAGE_TABLE,
+} from './fixtures.ts';
 
 /** SDK calls and fetches made so far, by `Client.Command` name. */
 export type CallCounts = Record<string, number>;
@@ -54,6 +67,27 @@ export const installMocks = (): InstalledMocks => {
     .resolves({ Responses: { [CATALOG_TABLE]: CATALOG_ITEMS } })
     .on(UpdateCommand)
     .resolves({ Attributes: { ...order, status: 'CANCELLED', cancelledAt: order.updatedAt } });
+  // The operator routes' tables, matched on the table name (a later, narrower match wins). The
+  // stored incident stays OPEN: acknowledging or resolving it succeeds on every request, as the
+  // first request on a fresh incident would.
+  const incident = storedIncident();
+  const incidents = Array.from({ length: 10 }, () => incident);
+  const record = storedTriageRecord();
+  const records = Array.from({ length: 10 }, () => record);
+  documents
+    .on(GetCommand, { TableName: INCIDENTS_TABLE })
+    .resolves({ Item: incident })
+    .on(QueryCommand, { TableName: INCIDENTS_TABLE })
+    .resolves({ Items: incidents, Count: incidents.length })
+    .on(UpdateCommand, { TableName: INCIDENTS_TABLE })
+    .resolves({ Attributes: acknowledgedIncident() })
+    .on(GetCommand, { TableName: TRIAGE_TABLE })
+    .resolves({ Item: record })
+    // Without an index: an incident's audit trail; on the index: the newest records.
+    .on(QueryCommand, { TableName: TRIAGE_TABLE })
+    .resolves({ Items: [storedTriageReview()], Count: 1 })
+    .on(QueryCommand, { TableName: TRIAGE_TABLE, IndexName: TRIAGE_BY_OPENED_INDEX })
+    .resolves({ Items: records, Count: records.length });
   // The idempotency persistence layer talks to DynamoDB without the document client.
   const dynamodb = mockClient(DynamoDBClient);
   dynamodb
@@ -70,6 +104,9 @@ export const installMocks = (): InstalledMocks => {
     .resolves({ Table: { TableStatus: 'ACTIVE' } });
   const sqs = mockClient(SQSClient);
   sqs.on(SendMessageCommand).resolves({ MessageId: '00000000-0000-4000-8000-000000000000' });
+  // startTriage hands the run to the triage function, asynchronously.
+  const lambda = mockClient(LambdaClient);
+  lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
   const ssm = mockClient(SSMClient);
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"enabled":false}' } });
 
@@ -96,6 +133,7 @@ export const installMocks = (): InstalledMocks => {
       count('DocumentClient', documents, counts);
       count('DynamoDBClient', dynamodb, counts);
       count('SQSClient', sqs, counts);
+      count('LambdaClient', lambda, counts);
       count('SSMClient', ssm, counts);
       if (fetches > 0) counts.fetch = fetches;
       return counts;

@@ -24,7 +24,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
-import { buildWorker } from '../containers/worker/build.ts';
+import { buildWorker, WORKER_BUILD_OPTIONS } from '../containers/worker/build.ts';
 import { WORKER_ENV } from '../containers/worker/src/env.ts';
 import { startEmulator } from '../local/emulator.ts';
 import { ensureEmulatorInstalled } from '../local/emulator-install.ts';
@@ -47,23 +47,13 @@ const step = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
   return result;
 };
 
-/** The bare receiver, bundled with the worker's esbuild settings (ESM, node22, minified). */
+/** The bare receiver, bundled with the worker image's own esbuild settings. */
 const buildBare = async (): Promise<string> => {
   const outfile = path.join(outDir, 'bare-receive.mjs');
   await build({
+    ...WORKER_BUILD_OPTIONS,
     entryPoints: [path.join(repoRoot, 'bench/worker/bare-receive.ts')],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    banner: {
-      js: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
   });
   return outfile;
 };

@@ -1,6 +1,7 @@
 /** cancelOrder's Powertools-only twin: the same conditional UpdateCommand, instrumented by hand. */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, instrumented, json, logger, requireEnv } from './powertools.ts';
+import { documentClient } from './dynamodb.ts';
+import { instrumented, json, logger, requireEnv } from './powertools.ts';
 
 const tableName = requireEnv('ORDERS_TABLE_NAME');
 

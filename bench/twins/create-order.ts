@@ -9,15 +9,8 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import {
-  documentClient,
-  dynamoDbClient,
-  instrumented,
-  json,
-  logger,
-  metrics,
-  requireEnv,
-} from './powertools.ts';
+import { documentClient, dynamoDbClient } from './dynamodb.ts';
+import { instrumented, json, logger, metrics, requireEnv } from './powertools.ts';
 
 const ordersTable = requireEnv('ORDERS_TABLE_NAME');
 const catalogTable = requireEnv('CATALOG_TABLE_NAME');

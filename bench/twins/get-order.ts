@@ -1,6 +1,7 @@
 /** getOrder's Powertools-only twin: the same GetCommand, instrumented by hand (see powertools.ts). */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, instrumented, json, requireEnv } from './powertools.ts';
+import { documentClient } from './dynamodb.ts';
+import { instrumented, json, requireEnv } from './powertools.ts';
 
 const tableName = requireEnv('ORDERS_TABLE_NAME');
 

@@ -1,6 +1,7 @@
 /** health's Powertools-only twin: the same DescribeTable of the orders table, instrumented by hand. */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { dynamoDbClient, instrumented, json, requireEnv } from './powertools.ts';
+import { dynamoDbClient } from './dynamodb.ts';
+import { instrumented, json, requireEnv } from './powertools.ts';
 
 const tableName = requireEnv('ORDERS_TABLE_NAME');
 

@@ -3,7 +3,8 @@
  * read from Secrets Manager on first use, as the route reads it (the client loads lazily).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, instrumented, json, requireEnv, tracer } from './powertools.ts';
+import { documentClient } from './dynamodb.ts';
+import { instrumented, json, requireEnv, tracer } from './powertools.ts';
 
 const tableName = requireEnv('ORDERS_TABLE_NAME');
 const indexName = requireEnv('ORDERS_BY_CUSTOMER_INDEX');

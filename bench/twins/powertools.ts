@@ -1,16 +1,15 @@
 /**
  * What every Powertools-only twin shares, built the way the Powertools for AWS Lambda
  * (TypeScript) documentation builds a handler without middy: one Tracer, Logger and Metrics per
- * process, a traced DynamoDB client, and the manual instrumentation of a handler (Logger context,
- * a handler subsegment with the cold-start and service annotations, the cold-start metric, metrics
- * flushed at the end). No validation, no middy, no code of the project: a twin is the floor the
- * project's framework layer is measured against (docs/benchmarks.md).
+ * process, and the manual instrumentation of a handler (Logger context, a handler subsegment with
+ * the cold-start and service annotations, the cold-start metric, metrics flushed at the end). The
+ * traced DynamoDB clients are in `dynamodb.ts`, for the twins whose routes use them. No
+ * validation, no middy, no code of the project: a twin is the floor the project's framework layer
+ * is measured against (docs/benchmarks.md).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'orders';
@@ -22,11 +21,6 @@ export const metrics = new Metrics({
 });
 export const tracer = new Tracer({ serviceName });
 
-export const dynamoDbClient = tracer.captureAWSv3Client(new DynamoDBClient({}));
-export const documentClient = DynamoDBDocumentClient.from(dynamoDbClient, {
-  marshallOptions: { removeUndefinedValues: true },
-});
-
 /** Reads a variable once, at load, as the routes do. */
 export const requireEnv = (name: string): string => {
   const value = process.env[name];
@@ -34,11 +28,19 @@ export const requireEnv = (name: string): string => {
   return value;
 };
 
-export const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult => ({
   statusCode,
-  headers: { 'content-type': 'application/json' },
+  headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });
+
+/** The OAuth client of the caller's token, as the Cognito authorizer passes it. */
+export const clientIdOf = (event: APIGatewayProxyEvent): string =>
+  String(event.requestContext.authorizer?.claims?.client_id ?? '');
 
 export type ApiHandler = (
   event: APIGatewayProxyEvent,
