@@ -37,6 +37,8 @@ export interface BenchResults {
     readonly diagnosticRuns: number;
     readonly iterations: number;
     readonly warmupIterations: number;
+    /** Route/twin process pairs per route (alternating order). */
+    readonly rounds: number;
     readonly initNodeOptions: readonly string[];
     readonly durationSeconds: number;
   };
@@ -153,7 +155,7 @@ export const renderMarkdown = (results: BenchResults): string => {
 
   out.push(
     `\n## Per-request cost (mocked I/O, in process)\n`,
-    `${meta.iterations} timed requests after ${meta.warmupIterations} warm-up ones; each handler, its twin and the bare baseline each in a process of its own. Over twin = route − twin: the twin makes the same SDK calls (createOrder: about the same; see the calls columns), so this is what the project's framework layer costs per request; target ≤ ${TARGETS.overheadTwinMs} ms, judged on the p50 difference, which scheduler noise on a shared machine moves far less than the mean. Over bare = route − the bare GetItem baseline (only getOrder does the same work as it).\n`,
+    `${meta.iterations} timed requests per handler after ${meta.warmupIterations} warm-up ones; each handler, its twin and the bare baseline each in a process of its own. Route and twin run in ${meta.rounds} alternating pairs of fresh processes (route first, then twin first), each timing ${Math.ceil(meta.iterations / meta.rounds)} requests: their p50 and p99 are the median of the rounds', and over twin p50 is the median of the pairs' differences, so a burst of load meets both sides. Over twin = route − twin: the twin makes the same SDK calls (createOrder: about the same; see the calls columns), so this is what the project's framework layer costs per request; target ≤ ${TARGETS.overheadTwinMs} ms, judged on the p50 difference, which scheduler noise on a shared machine moves far less than the mean. Over bare = route − the bare GetItem baseline (only getOrder does the same work as it).\n`,
   );
   out.push(
     table(

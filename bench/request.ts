@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CallCounts } from './mocks.ts';
+import { summarize } from './stats.ts';
 
 /** Latency of one handler over the timed iterations, in milliseconds per request. */
 export interface RequestStats {
@@ -67,3 +68,23 @@ export const measureRequests = (
       }
     });
   });
+
+/**
+ * One handler's rounds (fresh processes, same settings) as one figure: samples and failures
+ * added, the mean weighted by samples, p50 and p99 the median of the rounds' (a round that met a
+ * burst of load on the machine moves a median least).
+ */
+export const mergeRounds = (rounds: readonly RequestStats[]): RequestStats => {
+  const [first] = rounds;
+  if (!first) throw new Error('no rounds to merge');
+  const samples = rounds.reduce((sum, round) => sum + round.samples, 0);
+  return {
+    ...first,
+    samples,
+    meanMs: rounds.reduce((sum, round) => sum + round.meanMs * round.samples, 0) / samples,
+    p50Ms: summarize(rounds.map((round) => round.p50Ms)).p50,
+    p99Ms: summarize(rounds.map((round) => round.p99Ms)).p50,
+    rmePercent: Math.max(...rounds.map((round) => round.rmePercent)),
+    failures: rounds.reduce((sum, round) => sum + round.failures, 0),
+  };
+};

@@ -6,7 +6,8 @@
  *
  * Environment: BENCH_RUNS (init processes per bundle, default 15), BENCH_DIAGNOSTIC_RUNS
  * (default 5), BENCH_ITERATIONS (timed requests, default 2000), BENCH_WARMUP (default 200),
- * BENCH_SYNTH=0 to skip the synth timings.
+ * BENCH_ROUNDS (route/twin process pairs per route, default 4), BENCH_ROUTES (a subset of route
+ * ids), BENCH_SYNTH=0 to skip the synth timings.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -25,7 +26,8 @@ import {
   renderMarkdown,
   SENTRY_BUNDLE_ID,
 } from './report.ts';
-import { measureRequests, type RequestStats } from './request.ts';
+import { measureRequests, mergeRounds, type RequestStats } from './request.ts';
+import { summarize } from './stats.ts';
 import { timeCliSynth, timeInMemorySynth } from './synth.ts';
 import { check, TARGETS, type TargetCheck } from './targets.ts';
 import { TWIN_ENTRIES } from './twins/index.ts';
@@ -46,6 +48,9 @@ const INIT_RUNS = intFromEnv('BENCH_RUNS', 15);
 const DIAGNOSTIC_RUNS = intFromEnv('BENCH_DIAGNOSTIC_RUNS', 5);
 const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 2000);
 const WARMUP = intFromEnv('BENCH_WARMUP', 200);
+/** Alternating route/twin process pairs per route; the timed requests are split among them. */
+const ROUNDS = intFromEnv('BENCH_ROUNDS', 4);
+const roundIterations = Math.max(1, Math.ceil(ITERATIONS / ROUNDS));
 const RUN_SYNTH = process.env.BENCH_SYNTH !== '0';
 /** A git ref (e.g. main) whose routes are measured beside these, in the same run: before/after. */
 const BEFORE_REF = process.env.BENCH_BEFORE ?? '';
@@ -188,31 +193,57 @@ const main = async () => {
   for (const route of ROUTES) {
     // getOrder's process also times the baseline after Tracer loaded: the process-wide cost.
     const targets = route.id === 'getOrder' ? [route.id, 'baseline'] : [route.id];
-    const [stats, traced] = await measureRequests(targets, requestEnv, ITERATIONS, WARMUP);
-    if (!stats) throw new Error(`${route.id} produced no statistics`);
-    if (stats.failures > 0)
-      throw new Error(`${route.id}: ${stats.failures} timed requests did not answer 2xx`);
-    if (traced) baselineInTracedProcess = traced;
-    // The twin in a process of its own, as the route: neither pays for the other's hooks.
-    let twin: RequestStats | undefined;
-    if (TWIN_ENTRIES[route.id]) {
-      [twin] = await measureRequests([twinId(route.id)], requestEnv, ITERATIONS, WARMUP);
-      if (!twin || twin.failures > 0)
-        throw new Error(`${twinId(route.id)}: timed requests did not answer 2xx`);
+    const hasTwin = TWIN_ENTRIES[route.id] !== undefined;
+    // Route and twin, each in a process of its own (neither pays for the other's hooks), in
+    // ROUNDS alternating pairs (route first, then twin first): a burst of load on the machine
+    // lands on both sides of some pair rather than on one side of the comparison.
+    const routeRounds: RequestStats[] = [];
+    const twinRounds: RequestStats[] = [];
+    for (let round = 0; round < (hasTwin ? ROUNDS : 1); round += 1) {
+      const runRoute = async () => {
+        const [stats, traced] = await measureRequests(targets, requestEnv, roundIterations, WARMUP);
+        if (!stats) throw new Error(`${route.id} produced no statistics`);
+        if (stats.failures > 0)
+          throw new Error(`${route.id}: ${stats.failures} timed requests did not answer 2xx`);
+        if (traced) baselineInTracedProcess = traced;
+        routeRounds.push(stats);
+      };
+      const runTwin = async () => {
+        if (!hasTwin) return;
+        const [twin] = await measureRequests(
+          [twinId(route.id)],
+          requestEnv,
+          roundIterations,
+          WARMUP,
+        );
+        if (!twin || twin.failures > 0)
+          throw new Error(`${twinId(route.id)}: timed requests did not answer 2xx`);
+        twinRounds.push(twin);
+      };
+      if (round % 2 === 0) {
+        await runRoute();
+        await runTwin();
+      } else {
+        await runTwin();
+        await runRoute();
+      }
     }
-    const overTwin = twin && overhead(stats, twin);
+    const stats = mergeRounds(routeRounds);
+    const twin = twinRounds.length > 0 ? mergeRounds(twinRounds) : undefined;
     requests.push({
       id: route.id,
       comparedWith: route.id === 'getOrder' ? 'same GetItem' : 'GetItem baseline (different work)',
       route: stats,
       baseline,
       ...overhead(stats, baseline),
-      ...(twin &&
-        overTwin && {
-          twin,
-          overTwinMeanMs: overTwin.overheadMeanMs,
-          overTwinP50Ms: overTwin.overheadP50Ms,
-        }),
+      ...(twin && {
+        twin,
+        overTwinMeanMs: stats.meanMs - twin.meanMs,
+        // The median of the paired rounds' differences: what the framework layer costs.
+        overTwinP50Ms: summarize(
+          routeRounds.map((round, index) => round.p50Ms - (twinRounds[index]?.p50Ms ?? NaN)),
+        ).p50,
+      }),
     });
   }
 
@@ -357,6 +388,7 @@ const main = async () => {
       diagnosticRuns: DIAGNOSTIC_RUNS,
       iterations: ITERATIONS,
       warmupIterations: WARMUP,
+      rounds: ROUNDS,
       initNodeOptions: DEPLOYED_NODE_OPTIONS,
       durationSeconds: (performance.now() - started) / 1000,
     },
