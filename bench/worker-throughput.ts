@@ -12,6 +12,7 @@
  *
  * Options (env): BENCH_MESSAGES (default 600), BENCH_POLLERS (default 2).
  */
+
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -24,6 +25,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { newOrderId, storedOrder } from '#tests/fixtures/orders';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -102,28 +104,13 @@ try {
     await Promise.all(batches);
   };
   const putOrders = async (count: number): Promise<string[]> => {
-    const ids = Array.from({ length: count }, () => `ord_${randomUUID().replaceAll('-', '')}`);
-    const now = new Date().toISOString();
+    const ids = Array.from({ length: count }, newOrderId);
     for (let start = 0; start < ids.length; start += 25) {
       await documents.send(
         new BatchWriteCommand({
           RequestItems: {
             [ordersTable]: ids.slice(start, start + 25).map((orderId) => ({
-              PutRequest: {
-                Item: {
-                  orderId,
-                  customerId: 'bench',
-                  status: 'PENDING',
-                  currency: 'EUR',
-                  items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
-                  subtotalCents: 100,
-                  discountCents: 0,
-                  totalCents: 100,
-                  pricingSource: 'quote',
-                  createdAt: now,
-                  updatedAt: now,
-                },
-              },
+              PutRequest: { Item: storedOrder({ orderId, customerId: 'bench' }) },
             })),
           },
         }),

@@ -1,6 +1,6 @@
 /**
  * What the local dependency stubs (pricing, warehouse) share: reading a JSON body, answering
- * JSON, and the problem shape they answer errors with.
+ * JSON, the problem shape they answer errors with, and checking a patch of their faults.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -24,3 +24,32 @@ export const sendJson = (response: ServerResponse, status: number, body: unknown
 export const problem = (code: string, message: string) => ({
   error: { code, message, details: [] },
 });
+
+/** The behaviour every dependency stub can be told to show: added latency and a failure rate. */
+export interface StubFaults {
+  readonly latencyMs: number;
+  readonly errorRate: number;
+}
+
+/**
+ * The `latencyMs` (0–60,000) and `errorRate` (0–1) of a configuration patch, each only when
+ * given; undefined when the patch is not an object or either value is out of range.
+ */
+export const validFaultsPatch = (patch: unknown): Partial<StubFaults> | undefined => {
+  if (typeof patch !== 'object' || patch === null) return undefined;
+  const { latencyMs, errorRate } = patch as Record<string, unknown>;
+  if (
+    latencyMs !== undefined &&
+    !(typeof latencyMs === 'number' && latencyMs >= 0 && latencyMs <= 60_000)
+  )
+    return undefined;
+  if (
+    errorRate !== undefined &&
+    !(typeof errorRate === 'number' && errorRate >= 0 && errorRate <= 1)
+  )
+    return undefined;
+  return {
+    ...(latencyMs !== undefined && { latencyMs }),
+    ...(errorRate !== undefined && { errorRate }),
+  };
+};

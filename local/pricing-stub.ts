@@ -12,7 +12,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { problem, readJson, sendJson } from './http-stub.ts';
+import { problem, readJson, sendJson, validFaultsPatch } from './http-stub.ts';
 
 export interface PricingStubConfig {
   /** Added before every answer. @default 0 */
@@ -70,24 +70,11 @@ export const priceQuote = (
 };
 
 const validConfigPatch = (patch: unknown): Partial<PricingStubConfig> | undefined => {
-  if (typeof patch !== 'object' || patch === null) return undefined;
-  const { latencyMs, errorRate, contradictCatalog } = patch as Record<string, unknown>;
+  const faults = validFaultsPatch(patch);
+  if (faults === undefined) return undefined;
+  const { contradictCatalog } = patch as Record<string, unknown>;
   if (contradictCatalog !== undefined && typeof contradictCatalog !== 'boolean') return undefined;
-  if (
-    latencyMs !== undefined &&
-    !(typeof latencyMs === 'number' && latencyMs >= 0 && latencyMs <= 60_000)
-  )
-    return undefined;
-  if (
-    errorRate !== undefined &&
-    !(typeof errorRate === 'number' && errorRate >= 0 && errorRate <= 1)
-  )
-    return undefined;
-  return {
-    ...(latencyMs !== undefined && { latencyMs }),
-    ...(errorRate !== undefined && { errorRate }),
-    ...(contradictCatalog !== undefined && { contradictCatalog }),
-  };
+  return { ...faults, ...(contradictCatalog !== undefined && { contradictCatalog }) };
 };
 
 /** Starts the stub on a free port of 127.0.0.1 (or `port`). */

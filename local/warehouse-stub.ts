@@ -11,7 +11,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { problem, readJson, sendJson } from './http-stub.ts';
+import { problem, readJson, sendJson, validFaultsPatch } from './http-stub.ts';
 
 export interface WarehouseStubConfig {
   /** Added before every answer. @default 0 */
@@ -47,24 +47,8 @@ export interface WarehouseStub {
 /** SKUs with this prefix are always out of stock. */
 export const OUT_OF_STOCK_PREFIX = 'OOS-';
 
-const validPatch = (patch: unknown): Partial<WarehouseStubConfig> | undefined => {
-  if (typeof patch !== 'object' || patch === null) return undefined;
-  const { latencyMs, errorRate } = patch as Record<string, unknown>;
-  if (
-    latencyMs !== undefined &&
-    !(typeof latencyMs === 'number' && latencyMs >= 0 && latencyMs <= 60_000)
-  )
-    return undefined;
-  if (
-    errorRate !== undefined &&
-    !(typeof errorRate === 'number' && errorRate >= 0 && errorRate <= 1)
-  )
-    return undefined;
-  return {
-    ...(latencyMs !== undefined && { latencyMs }),
-    ...(errorRate !== undefined && { errorRate }),
-  };
-};
+const validPatch = (patch: unknown): Partial<WarehouseStubConfig> | undefined =>
+  validFaultsPatch(patch);
 
 const orderIdOf = (body: unknown): string | undefined => {
   const orderId = (body as { orderId?: unknown } | undefined)?.orderId;

@@ -17,6 +17,7 @@
  *
  * Not part of `npm test`: it needs root or a running engine, and minutes.
  */
+
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -47,6 +48,7 @@ import { ensureEmulatorInstalled } from '#local/emulator-install';
 import { LOCAL_STATE_DIR, REPO_ROOT } from '#local/paths';
 import { LOCAL_CREDENTIALS, provisionStage } from '#local/provision';
 import { startWarehouseStub } from '#local/warehouse-stub';
+import { newOrderId, storedOrder } from '#tests/fixtures/orders';
 import { WORKER_ENV } from './src/env.ts';
 
 const IMAGE = 'orders-worker:container-test';
@@ -254,25 +256,13 @@ try {
     container: { name: string; queueUrl: string },
     count: number,
   ) => {
-    const ids = Array.from({ length: count }, () => `ord_${randomUUID().replaceAll('-', '')}`);
+    const ids = Array.from({ length: count }, newOrderId);
     const now = new Date().toISOString();
     for (const orderId of ids) {
       await documents.send(
         new PutCommand({
           TableName: table,
-          Item: {
-            orderId,
-            customerId: 'container-test',
-            status: 'PENDING',
-            currency: 'EUR',
-            items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
-            subtotalCents: 100,
-            discountCents: 0,
-            totalCents: 100,
-            pricingSource: 'quote',
-            createdAt: now,
-            updatedAt: now,
-          },
+          Item: storedOrder({ orderId, customerId: 'container-test', createdAt: now }),
         }),
       );
     }

@@ -18,6 +18,7 @@ import { apiEvent, bodyOf } from '#tests/fixtures/api-event';
 import { useTestSku } from '#tests/fixtures/catalog';
 import { asConsumer } from '#tests/fixtures/consumers';
 import { TEST_CONTACT } from '#tests/fixtures/contact';
+import { storedOrder } from '#tests/fixtures/orders';
 import { handler as createOrder } from '../../functions/orders/create-order.ts';
 
 /**
@@ -292,19 +293,7 @@ describe('an order and its idempotency commit', () => {
     const customerId = `it-${randomUUID().slice(0, 8)}`;
     const write = repository.create(
       {
-        orderId,
-        customerId,
-        owner: 'storefront',
-        ownerCustomer: `storefront#${customerId}`,
-        status: 'PENDING',
-        currency: 'EUR',
-        items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
-        subtotalCents: 100,
-        discountCents: 0,
-        totalCents: 100,
-        pricingSource: 'quote',
-        createdAt: now,
-        updatedAt: now,
+        ...storedOrder({ orderId, customerId, createdAt: now }),
         lastEvent: 'OrderCreated',
         correlationId: 'it-commit',
         traceHeader: '',

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { requireEnv } from '#commons/env';
 import { ENV } from '#commons/env-names';
 import type { EventAttributes } from '#commons/event-origin';
-import { type OrderRecord, OrdersRepository, ownerCustomerKey } from '#commons/orders-repository';
+import { type OrderRecord, OrdersRepository } from '#commons/orders-repository';
+import { storedOrder } from '#tests/fixtures/orders';
 
 /**
  * The orders table's behaviour against a real DynamoDB API: the emulator by default, or
@@ -29,22 +30,10 @@ const newOrder = (
   status: OrderRecord['status'] = 'PENDING',
   owner = 'storefront',
 ): OrderRecord & EventAttributes => {
-  const orderId = `ord_${randomUUID().replaceAll('-', '')}`;
-  written.push(orderId);
+  const order = storedOrder({ customerId, createdAt, status, owner });
+  written.push(order.orderId);
   return {
-    orderId,
-    customerId,
-    owner,
-    ownerCustomer: ownerCustomerKey(owner, customerId),
-    status,
-    currency: 'EUR',
-    items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
-    subtotalCents: 100,
-    discountCents: 0,
-    totalCents: 100,
-    pricingSource: 'quote',
-    createdAt,
-    updatedAt: createdAt,
+    ...order,
     lastEvent: 'OrderCreated',
     correlationId: 'repository-test',
     traceHeader: '',

@@ -15,6 +15,7 @@ import { ENV } from '#commons/env-names';
 import { ORDER_EVENT_SCHEMA_VERSION, type OrderEvent } from '#commons/events';
 import type { OrderRecord } from '#commons/orders-repository';
 import type { LineItem, OrderStatus } from '#commons/schemas';
+import { storedOrder } from '#tests/fixtures/orders';
 import type { WorkerConfig } from '../../../../containers/worker/src/config.ts';
 
 /**
@@ -103,23 +104,7 @@ export const putOrder = async (
   status: OrderStatus = 'PENDING',
   items: LineItem[] = [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
 ): Promise<OrderRecord> => {
-  const now = new Date().toISOString();
-  const customerId = `it-${randomUUID().slice(0, 8)}`;
-  const order: OrderRecord = {
-    orderId: `ord_${randomUUID().replaceAll('-', '')}`,
-    customerId,
-    owner: 'storefront',
-    ownerCustomer: `storefront#${customerId}`,
-    status,
-    currency: 'EUR',
-    items,
-    subtotalCents: 100,
-    discountCents: 0,
-    totalCents: 100,
-    pricingSource: 'quote',
-    createdAt: now,
-    updatedAt: now,
-  };
+  const order = storedOrder({ customerId: `it-${randomUUID().slice(0, 8)}`, status, items });
   await documentClient.send(new PutCommand({ TableName: ordersTable, Item: order }));
   written.push(order.orderId);
   return order;
