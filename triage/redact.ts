@@ -196,6 +196,27 @@ export type RedactionCounts = Partial<Record<string, number>>;
 export class Redactor {
   private readonly placeholders = new Map<string, string>();
   private readonly next = new Map<string, number>();
+  /** Values another detector found (Comprehend): redacted wherever they appear again. */
+  private readonly learned = new Map<string, PiiType>();
+
+  /**
+   * Remembers the values of findings made outside the rules (Comprehend on one log line), so
+   * every later `redact` replaces them wherever they appear: in a summary that quotes the line,
+   * or in another piece of evidence.
+   */
+  learn(findings: readonly Finding[]): void {
+    for (const { type, value } of findings) if (value.trim() !== '') this.learned.set(value, type);
+  }
+
+  /** Where the learned values occur in `text`. */
+  private learnedIn(text: string): Finding[] {
+    const found: Finding[] = [];
+    for (const [value, type] of this.learned) {
+      for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + value.length))
+        found.push({ type, start: at, end: at + value.length, value });
+    }
+    return found;
+  }
 
   /** The placeholder of a value of `type`: the same for the same value, new for a new one. */
   placeholder(type: PiiType, value: string): string {
@@ -212,7 +233,7 @@ export class Redactor {
   /** `text` with every finding replaced by its placeholder. */
   redact(text: string, extra: readonly Finding[] = []): string {
     const findings = [...scan(text)];
-    for (const finding of extra) {
+    for (const finding of [...extra, ...this.learnedIn(text)]) {
       if (!findings.some((known) => finding.start < known.end && finding.end > known.start))
         findings.push(finding);
     }

@@ -104,28 +104,34 @@ export const comprehendFindings = async (
     }));
 };
 
-/** The bundle with every string redacted by one redactor (and, if given, Comprehend on log text). */
+/**
+ * The bundle with every string redacted by one redactor. With Comprehend, its findings on the
+ * log text are learned first, so a value it finds is redacted everywhere in the bundle (the
+ * summary that quotes the line too), not only where it was found.
+ */
 export const redactBundle = async (
   bundle: ContextBundle,
   redactor: Redactor,
   comprehend?: Pick<ComprehendClient, 'send'>,
 ): Promise<ContextBundle> => {
-  const evidence: Evidence[] = [];
-  for (const item of bundle.evidence) {
-    let data = item.data;
-    if (comprehend && (data.kind === 'log' || data.kind === 'fingerprint')) {
-      const field = data.kind === 'log' ? 'message' : 'example';
+  if (comprehend) {
+    for (const { data } of bundle.evidence) {
+      if (data.kind !== 'log' && data.kind !== 'fingerprint') continue;
       const text = data.kind === 'log' ? data.message : data.example;
-      const extra = await comprehendFindings(comprehend, text).catch(() => []);
-      data = { ...data, [field]: redactor.redact(text, extra) } as typeof data;
+      // Comprehend is an extra pass: when it fails, the rules still redact.
+      redactor.learn(await comprehendFindings(comprehend, text).catch(() => []));
     }
-    evidence.push({
-      ...item,
-      summary: redactor.redact(item.summary),
-      data: redactor.redactValue(data),
-    });
   }
-  return { ...bundle, evidence };
+  return {
+    ...bundle,
+    evidence: bundle.evidence.map(
+      (item): Evidence => ({
+        ...item,
+        summary: redactor.redact(item.summary),
+        data: redactor.redactValue(item.data),
+      }),
+    ),
+  };
 };
 
 export const runTriage = async (
