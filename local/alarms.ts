@@ -28,6 +28,7 @@ import {
   type MetricSource,
   type Transition,
 } from '../slos/engine/alarms.ts';
+import { alarmsOf } from '../slos/simulator/template-alarms.ts';
 import type { LocalCloudWatch } from './cloudwatch.ts';
 import { emulatorClientConfig } from './provision.ts';
 import type { TemplateResolver } from './template.ts';
@@ -60,8 +61,6 @@ export type TemplateAlarm =
       readonly actionsEnabled: boolean;
     };
 
-const ALARM_ARN = /arn:aws[\w-]*:cloudwatch:[^:]*:\d*:alarm:/g;
-
 /**
  * Namespaces no local component publishes: the local worker is a process, not an ECS task, and
  * no backup runs locally. An alarm on them would only ever see missing data, so it is left out
@@ -69,95 +68,91 @@ const ALARM_ARN = /arn:aws[\w-]*:cloudwatch:[^:]*:\d*:alarm:/g;
  */
 const NOT_PUBLISHED_LOCALLY = new Set(['AWS/ECS', 'ECS/ContainerInsights', 'AWS/Backup']);
 
-/** Every metric namespace an alarm's properties name (a single metric, or math inputs). */
-const namespacesOf = (props: Record<string, unknown>): string[] => {
+/** Every metric namespace a metric alarm names (a single metric, or math inputs). */
+const namespacesOf = (props: MetricAlarmProperties): string[] => {
   const found = new Set<string>();
   if (typeof props.Namespace === 'string') found.add(props.Namespace);
-  for (const query of Array.isArray(props.Metrics) ? props.Metrics : []) {
-    const namespace = (query as { MetricStat?: { Metric?: { Namespace?: unknown } } }).MetricStat
-      ?.Metric?.Namespace;
+  for (const query of props.Metrics ?? []) {
+    const namespace = query.MetricStat?.Metric?.Namespace;
     if (typeof namespace === 'string') found.add(namespace);
   }
   return [...found];
 };
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** A canary's alarm: Lambda's metrics of one version (dimension `Resource` = `<name>:<version>`). */
+const perVersion = (props: MetricAlarmProperties): boolean =>
+  props.Namespace === 'AWS/Lambda' &&
+  (props.Dimensions ?? []).some((dimension) => dimension.Name === 'Resource');
 
 /**
- * The alarms of the templates, intrinsics resolved to local names. Composite rules and
- * suppressors refer to their alarms by name, as the engine does (CDK writes ARNs). An alarm that
- * refers to something the local runtime cannot resolve (an AWS Backup vault's attributes) is
- * left out, with the reason passed to `skipped`.
+ * The alarms of the templates as the simulator reads them (`slos/simulator/template-alarms.ts`:
+ * intrinsics resolved to local names, composite rules and suppressors naming their alarms by
+ * name), less those on metrics no local component publishes, whose names and reasons go to
+ * `skipped`; a composite alarm over a left-out alarm is left out too.
  */
 export const readTemplateAlarms = (
   resolver: TemplateResolver,
   skipped: (alarm: string, reason: string) => void = () => {},
-): TemplateAlarm[] =>
-  resolver.stacks.flatMap(({ stackName, template }) =>
-    Object.entries(template.Resources ?? {}).flatMap(([logicalId, resource]): TemplateAlarm[] => {
-      if (
-        resource.Type !== 'AWS::CloudWatch::Alarm' &&
-        resource.Type !== 'AWS::CloudWatch::CompositeAlarm'
-      )
-        return [];
-      let props: Record<string, unknown>;
-      try {
-        props = resolver.resolve(stackName, resource.Properties ?? {}) as Record<string, unknown>;
-      } catch (error) {
-        skipped(
-          `${stackName}/${logicalId}`,
-          error instanceof Error ? error.message : String(error),
-        );
-        return [];
-      }
-      const name = resolver.physicalName(stackName, logicalId);
-      const unpublished = namespacesOf(props).filter((namespace) =>
-        NOT_PUBLISHED_LOCALLY.has(namespace),
+): TemplateAlarm[] => {
+  const { metricAlarms, compositeAlarms } = alarmsOf(resolver);
+  const actionsOf = (alarm: {
+    alarmActions: readonly string[];
+    okActions: readonly string[];
+    insufficientDataActions: readonly string[];
+  }): AlarmActions => ({
+    ALARM: alarm.alarmActions,
+    OK: alarm.okActions,
+    INSUFFICIENT_DATA: alarm.insufficientDataActions,
+  });
+  const left = new Set<string>();
+  const metric = metricAlarms.flatMap((alarm): TemplateAlarm[] => {
+    const unpublished = namespacesOf(alarm.properties).filter((namespace) =>
+      NOT_PUBLISHED_LOCALLY.has(namespace),
+    );
+    if (unpublished.length > 0) {
+      left.add(alarm.name);
+      skipped(alarm.name, `no local component publishes ${unpublished.join(', ')} metrics`);
+      return [];
+    }
+    if (perVersion(alarm.properties)) {
+      left.add(alarm.name);
+      skipped(
+        alarm.name,
+        'it watches one published Lambda version; locally each function runs from source',
       );
-      if (unpublished.length > 0) {
-        skipped(name, `no local component publishes ${unpublished.join(', ')} metrics`);
-        return [];
-      }
-      const arn = String(resolver.resolve(stackName, { 'Fn::GetAtt': [logicalId, 'Arn'] }));
-      const actions: AlarmActions = {
-        ALARM: strings(props.AlarmActions),
-        OK: strings(props.OKActions),
-        INSUFFICIENT_DATA: strings(props.InsufficientDataActions),
-      };
-      const actionsEnabled = props.ActionsEnabled !== false;
-      if (resource.Type === 'AWS::CloudWatch::Alarm') {
-        return [
-          {
-            kind: 'metric',
-            name,
-            arn,
-            properties: { ...(props as unknown as MetricAlarmProperties), AlarmName: name },
-            actions,
-            actionsEnabled,
-          },
-        ];
-      }
-      const suppressor =
-        typeof props.ActionsSuppressor === 'string'
-          ? props.ActionsSuppressor.replace(ALARM_ARN, '')
-          : undefined;
-      return [
-        {
-          kind: 'composite',
-          name,
-          arn,
-          properties: {
-            ...(props as unknown as CompositeAlarmProperties),
-            AlarmName: name,
-            AlarmRule: String(props.AlarmRule).replace(ALARM_ARN, ''),
-            ...(suppressor !== undefined && { ActionsSuppressor: suppressor }),
-          },
-          alarmRule: String(props.AlarmRule),
-          actions,
-          actionsEnabled,
-        },
-      ];
-    }),
-  );
+      return [];
+    }
+    return [
+      {
+        kind: 'metric',
+        name: alarm.name,
+        arn: alarm.arn,
+        properties: alarm.properties,
+        actions: actionsOf(alarm),
+        actionsEnabled: alarm.actionsEnabled,
+      },
+    ];
+  });
+  const composite = compositeAlarms.flatMap((alarm): TemplateAlarm[] => {
+    const missing = [...left].filter((name) => alarm.properties.AlarmRule.includes(`"${name}"`));
+    if (missing.length > 0) {
+      skipped(alarm.name, `its rule names alarms left out locally: ${missing.join(', ')}`);
+      return [];
+    }
+    return [
+      {
+        kind: 'composite',
+        name: alarm.name,
+        arn: alarm.arn,
+        properties: alarm.properties,
+        alarmRule: alarm.alarmRuleAsWritten,
+        actions: actionsOf(alarm),
+        actionsEnabled: alarm.actionsEnabled,
+      },
+    ];
+  });
+  return [...metric, ...composite];
+};
 
 const scaled = (seconds: number | undefined, scale: number): number | undefined =>
   seconds === undefined ? undefined : Math.max(1, Math.round(seconds / scale));

@@ -27,6 +27,10 @@ import {
 interface AlarmOrigin {
   readonly stackName: string;
   readonly logicalId: string;
+  /** The alarm's ARN in the local target's format. */
+  readonly arn: string;
+  /** `ActionsEnabled` (CloudWatch's default: true). */
+  readonly actionsEnabled: boolean;
   /** Resolved `AlarmActions` (SNS topic ARNs in the local target's format). */
   readonly alarmActions: readonly string[];
   /** Resolved `OKActions`. */
@@ -44,6 +48,8 @@ export interface CompositeAlarmDefinition extends AlarmOrigin {
   readonly name: string;
   /** `AlarmRule` and `ActionsSuppressor` name alarms by name, as {@link AlarmSet} expects. */
   readonly properties: CompositeAlarmProperties;
+  /** The rule as the template writes it (child alarms by ARN): what notifications carry. */
+  readonly alarmRuleAsWritten: string;
 }
 
 export interface TemplateAlarms {
@@ -110,10 +116,14 @@ export const readAlarms = (
   const stacks: readonly StackTemplate[] = isStackList(template)
     ? template.stacks
     : [{ stackName: 'Template', template: template as CfnTemplate }];
-  const resolver = new TemplateResolver(stacks, target);
+  return alarmsOf(new TemplateResolver(stacks, target));
+};
+
+/** Every alarm of the resolver's stacks (see {@link readAlarms}). */
+export const alarmsOf = (resolver: TemplateResolver): TemplateAlarms => {
   const metricAlarms: MetricAlarmDefinition[] = [];
   const compositeAlarms: CompositeAlarmDefinition[] = [];
-  for (const { stackName, template: cfn } of stacks) {
+  for (const { stackName, template: cfn } of resolver.stacks) {
     for (const [logicalId, resource] of Object.entries(cfn.Resources ?? {})) {
       if (
         resource.Type !== 'AWS::CloudWatch::Alarm' &&
@@ -128,6 +138,8 @@ export const readAlarms = (
       const origin: AlarmOrigin = {
         stackName,
         logicalId,
+        arn: String(resolver.resolve(stackName, { 'Fn::GetAtt': [logicalId, 'Arn'] })),
+        actionsEnabled: resolved.ActionsEnabled !== false,
         alarmActions: stringList(resolved.AlarmActions, `${where} AlarmActions`),
         okActions: stringList(resolved.OKActions, `${where} OKActions`),
         insufficientDataActions: stringList(
@@ -160,6 +172,7 @@ export const readAlarms = (
       compositeAlarms.push({
         ...origin,
         name,
+        alarmRuleAsWritten: resolved.AlarmRule,
         properties: {
           ...(resolved as unknown as CompositeAlarmProperties),
           AlarmName: name,

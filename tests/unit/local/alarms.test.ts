@@ -154,3 +154,36 @@ describe('local alarms: statistics and time compression', () => {
     expect(compressMetricAlarm(burnRate, 1)).toBe(burnRate);
   });
 });
+
+describe('local alarms: which alarms of the templates are evaluated', () => {
+  it('reads the alarms the simulator reads, less those on metrics nothing publishes locally', async () => {
+    // Prepare
+    const { synthesizeStage } = await import('../../../cdk/synth.ts');
+    const { TemplateResolver } = await import('#local/template');
+    const { readTemplateAlarms } = await import('#local/alarms');
+    const { readAlarms } = await import('../../../slos/simulator/template-alarms.ts');
+    const stage = synthesizeStage('dev', { bundle: false });
+    const target = { endpoint: 'http://127.0.0.1:1', region: 'us-east-1' };
+    const skipped = new Map<string, string>();
+
+    // Act
+    const local = readTemplateAlarms(new TemplateResolver(stage.stacks, target), (name, why) =>
+      skipped.set(name, why),
+    );
+    const simulated = readAlarms(stage, target);
+
+    // Assess: every alarm is either evaluated or skipped with its reason, never both.
+    const all = [...simulated.metricAlarms, ...simulated.compositeAlarms].map((a) => a.name);
+    expect(new Set([...local.map((a) => a.name), ...skipped.keys()])).toEqual(new Set(all));
+    expect(local.filter((a) => skipped.has(a.name))).toEqual([]);
+    expect(skipped.get('Orders-dev-worker-no-running-tasks')).toMatch(/ECS\/ContainerInsights/);
+    // The canaries' alarms watch one published version: none exists locally.
+    const canaries = all.filter((name) => /NewVersionErrors/.test(name));
+    expect(canaries.length).toBeGreaterThan(0);
+    for (const name of canaries) expect(skipped.get(name)).toMatch(/published Lambda version/);
+    // The SLO burn-rate pages are evaluated, with the rule as CloudFormation writes it.
+    const page = local.find((a) => a.name.endsWith('-slo-read-availability-page-fast'));
+    expect(page?.kind).toBe('composite');
+    expect(page?.kind === 'composite' && page.alarmRule).toMatch(/ALARM\("arn:aws:cloudwatch:/);
+  });
+});
