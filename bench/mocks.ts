@@ -50,10 +50,29 @@ export interface InstalledMocks {
 export const installMocks = (): InstalledMocks => {
   const order = storedOrder();
   const page = Array.from({ length: 10 }, () => order);
+  // The operator routes' tables. The stored incident stays OPEN: acknowledging or resolving it
+  // succeeds on every request, as the first request on a fresh incident would.
+  const incident = storedIncident();
+  const incidents = Array.from({ length: 10 }, () => incident);
+  const record = storedTriageRecord();
+  const records = Array.from({ length: 10 }, () => record);
+  // One behaviour per command class, choosing its answer by table: input matchers would make the
+  // mock deep-compare every call against each of them, a cost that grows with the input (a
+  // transaction costs more than a put) and that no real client pays.
+  const byTable =
+    <T>(answers: { incidents?: T; triage?: T; orders: T }) =>
+    (input: { TableName?: string }): T =>
+      (input.TableName === INCIDENTS_TABLE
+        ? answers.incidents
+        : input.TableName === TRIAGE_TABLE
+          ? answers.triage
+          : undefined) ?? answers.orders;
   const documents = mockClient(DynamoDBDocumentClient);
   documents
     .on(GetCommand)
-    .resolves({ Item: order })
+    .callsFake(
+      byTable({ orders: { Item: order }, incidents: { Item: incident }, triage: { Item: record } }),
+    )
     .on(PutCommand)
     .resolves({})
     // createOrder with an Idempotency-Key: the order and its idempotency mark, in one transaction.
@@ -62,32 +81,26 @@ export const installMocks = (): InstalledMocks => {
     .on(DeleteCommand)
     .resolves({})
     .on(QueryCommand)
-    .resolves({ Items: page, Count: page.length })
+    .callsFake((input: { TableName?: string; IndexName?: string }) =>
+      byTable<object>({
+        orders: { Items: page, Count: page.length },
+        incidents: { Items: incidents, Count: incidents.length },
+        // On the index: the newest records; without it: an incident's audit trail.
+        triage:
+          input.IndexName === TRIAGE_BY_OPENED_INDEX
+            ? { Items: records, Count: records.length }
+            : { Items: [storedTriageReview()], Count: 1 },
+      })(input),
+    )
     .on(BatchGetCommand)
     .resolves({ Responses: { [CATALOG_TABLE]: CATALOG_ITEMS } })
     .on(UpdateCommand)
-    .resolves({ Attributes: { ...order, status: 'CANCELLED', cancelledAt: order.updatedAt } });
-  // The operator routes' tables, matched on the table name (a later, narrower match wins). The
-  // stored incident stays OPEN: acknowledging or resolving it succeeds on every request, as the
-  // first request on a fresh incident would.
-  const incident = storedIncident();
-  const incidents = Array.from({ length: 10 }, () => incident);
-  const record = storedTriageRecord();
-  const records = Array.from({ length: 10 }, () => record);
-  documents
-    .on(GetCommand, { TableName: INCIDENTS_TABLE })
-    .resolves({ Item: incident })
-    .on(QueryCommand, { TableName: INCIDENTS_TABLE })
-    .resolves({ Items: incidents, Count: incidents.length })
-    .on(UpdateCommand, { TableName: INCIDENTS_TABLE })
-    .resolves({ Attributes: acknowledgedIncident() })
-    .on(GetCommand, { TableName: TRIAGE_TABLE })
-    .resolves({ Item: record })
-    // Without an index: an incident's audit trail; on the index: the newest records.
-    .on(QueryCommand, { TableName: TRIAGE_TABLE })
-    .resolves({ Items: [storedTriageReview()], Count: 1 })
-    .on(QueryCommand, { TableName: TRIAGE_TABLE, IndexName: TRIAGE_BY_OPENED_INDEX })
-    .resolves({ Items: records, Count: records.length });
+    .callsFake(
+      byTable<object>({
+        orders: { Attributes: { ...order, status: 'CANCELLED', cancelledAt: order.updatedAt } },
+        incidents: { Attributes: acknowledgedIncident() },
+      }),
+    );
   // The idempotency persistence layer talks to DynamoDB without the document client.
   const dynamodb = mockClient(DynamoDBClient);
   dynamodb
