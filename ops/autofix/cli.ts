@@ -276,10 +276,30 @@ export const runAutofix = async (
 /** Keeps the last `max` characters of a growing output. */
 const tail = (text: string, max = 256 * 1024) => (text.length > max ? text.slice(-max) : text);
 
+/**
+ * The environment of fixers and gates: the PR's code runs there, and it gets no AWS credentials
+ * (the job holds the Bedrock role's for the model call only).
+ */
+export const withoutAwsCredentials = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    Object.entries(env).filter(
+      ([key]) =>
+        ![
+          'AWS_ACCESS_KEY_ID',
+          'AWS_SECRET_ACCESS_KEY',
+          'AWS_SESSION_TOKEN',
+          'AWS_PROFILE',
+        ].includes(key) && !key.startsWith('AWS_WEB_IDENTITY_'),
+    ),
+  );
+
 /** A program's output goes to the console as it runs and is kept (bounded) for the model. */
 const runTee = (program: string, args: readonly string[]) =>
   new Promise<{ passed: boolean; output: string }>((resolve) => {
-    const child = spawn(program, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, [...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: withoutAwsCredentials(process.env),
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);

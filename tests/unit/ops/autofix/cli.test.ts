@@ -9,6 +9,7 @@ import {
   parseOptions,
   prBody,
   runAutofix,
+  withoutAwsCredentials,
 } from '#ops/autofix/cli';
 import { createProgress } from '#ops/cli';
 import { toolUseResponse } from '../../../fixtures/triage.ts';
@@ -229,6 +230,19 @@ describe('autofix flags', () => {
     expect(() => parseOptions(['--base', 'b', '--head', 'h', '--bedrock', 'yes'], {})).toThrow(
       /--bedrock must be on or off/,
     );
+  });
+
+  it("gives the PR's code run by fixers and gates no AWS credentials", () => {
+    const env = withoutAwsCredentials({
+      AWS_ACCESS_KEY_ID: 'AKIA',
+      AWS_SECRET_ACCESS_KEY: 's',
+      AWS_SESSION_TOKEN: 't',
+      AWS_WEB_IDENTITY_TOKEN_FILE: '/tmp/token',
+      AWS_REGION: 'eu-west-1',
+      PATH: '/usr/bin',
+    });
+
+    expect(env).toEqual({ AWS_REGION: 'eu-west-1', PATH: '/usr/bin' });
   });
 
   it('reads git numstat, binary files as zero lines', () => {
