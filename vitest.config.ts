@@ -13,8 +13,12 @@ import { defineConfig } from 'vitest/config';
 /** Lambda runs Node 22; the SDK's warning that Node 20 support ends does not apply to the functions. */
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
-/** Coverage floors of unit + integration (the PR workflow fails below them); raise, never lower. */
-const COVERAGE_THRESHOLDS = { lines: 50, statements: 50, functions: 40, branches: 40 };
+/**
+ * Coverage floors of unit + integration (the PR workflow fails below them); raise, never lower.
+ * Measured 2026-11-27: lines 71.6%, statements 70.2%, functions 68.0%, branches 60.7%; the floors
+ * sit about three points under, so a change that drops coverage noticeably fails.
+ */
+const COVERAGE_THRESHOLDS = { lines: 68, statements: 67, functions: 65, branches: 57 };
 
 export default defineConfig({
   test: {

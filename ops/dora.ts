@@ -9,7 +9,10 @@
  *
  *   npm run dora -- --from 2026-11-01 --to 2026-11-30 --deployments tests/fixtures/dora/deployments.json \
  *     --incidents tests/fixtures/dora/incidents.json [--stage prod] [--json]
- *   npm run dora -- --from ... --to ... --stage prod --incidents <export.json>   # deployments from the stage's table
+ *   npm run dora -- --from ... --to ... --stage prod   # deployments and incidents from the stage's tables
+ *
+ * Without `--incidents`, and with `--stage`, incidents come from the stage's paging incidents
+ * table (`dora-incidents.ts`); a JSON export stays an option.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +23,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { getStageConfig } from '#config/stages';
 import { CliError, createProgress, parseCliArgs, requireOption, runCli } from './cli.ts';
 import { changeCommittedAt, type DeploymentEvent } from './deployments.ts';
+import { readIncidents } from './dora-incidents.ts';
 import { DORA_NAMESPACE, doraMetricData } from './dora-widget.ts';
 
 /** An incident record: the paging incident (`<alarmName>#<ISO opened>`) and when it ended. */
@@ -280,11 +284,24 @@ const main = async (): Promise<number> => {
     );
   }
   const incidentsFile = values.incidents;
+  const incidentStage = values.stage;
   const incidents = incidentsFile
     ? await progress.step(`incident records from ${incidentsFile}`, async () =>
         readJsonArray<IncidentRecord>(incidentsFile, 'incident records'),
       )
-    : [];
+    : incidentStage
+      ? await progress.step(`incident records of ${incidentStage} from its incidents table`, () =>
+          readIncidents(
+            {
+              ssm: new SSMClient({}),
+              documents: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+            },
+            getStageConfig(incidentStage),
+            from,
+            to,
+          ),
+        )
+      : [];
   const report = computeDora(events, incidents, from, to, values.stage);
   console.log(values.json ? JSON.stringify(report, null, 2) : formatDora(report));
   if (values.publish) {
@@ -298,7 +315,8 @@ const main = async (): Promise<number> => {
       ),
     );
   }
-  if (!incidentsFile) console.error('No --incidents file: time to restore is n/a.');
+  if (!incidentsFile && !incidentStage)
+    console.error('No --incidents file and no --stage: time to restore is n/a.');
   return 0;
 };
 

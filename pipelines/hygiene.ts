@@ -10,8 +10,11 @@ export interface WorkflowJob {
   readonly uses?: string;
   readonly needs?: string | string[];
   readonly environment?: unknown;
+  readonly env?: Readonly<Record<string, string>>;
   readonly steps?: ReadonlyArray<{
     readonly name?: string;
+    readonly if?: string;
+    readonly env?: Readonly<Record<string, string>>;
     readonly uses?: string;
     readonly run?: string;
     readonly with?: Record<string, unknown>;

@@ -41,6 +41,8 @@ export interface CallOptions {
   readonly deadlineMs: number;
   /** @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The tool the request forces. @default the triage report tool */
+  readonly toolName?: string;
 }
 
 const RETRYABLE = new Set([
@@ -54,6 +56,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 const outcomeOf = (
   output: ConverseCommandOutput,
+  toolName: string,
 ): Pick<ModelResult, 'outcome' | 'toolInput' | 'note'> => {
   if (output.stopReason === 'guardrail_intervened')
     return {
@@ -61,10 +64,10 @@ const outcomeOf = (
       note: 'the guardrail blocked the request or the answer',
     };
   const toolUse = output.output?.message?.content?.find((block) => block.toolUse)?.toolUse;
-  if (!toolUse || toolUse.name !== REPORT_TOOL_NAME)
+  if (!toolUse || toolUse.name !== toolName)
     return {
       outcome: 'malformed',
-      note: `no ${REPORT_TOOL_NAME} call (stop reason ${output.stopReason ?? 'none'})`,
+      note: `no ${toolName} call (stop reason ${output.stopReason ?? 'none'})`,
     };
   return { outcome: 'ok', toolInput: toolUse.input };
 };
@@ -103,7 +106,7 @@ export const callModel = async (
       inputTokens += output.usage?.inputTokens ?? 0;
       outputTokens += output.usage?.outputTokens ?? 0;
       return {
-        ...outcomeOf(output),
+        ...outcomeOf(output, options.toolName ?? REPORT_TOOL_NAME),
         inputTokens,
         outputTokens,
         attempts,

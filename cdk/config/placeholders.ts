@@ -1,7 +1,8 @@
 /**
  * Finds the values in a stage's config that are stand-ins shipped with the project rather than
  * the deployer's own: AWS account ids made of one repeated digit, and URLs on the domains
- * reserved for documentation (`example.com`, `.example`, `.invalid`, `.test`, RFC 2606).
+ * reserved for documentation (`example.com`, `.example`, `.invalid`, `.test`, RFC 2606), and the
+ * project's stand-in GitHub owner (`example-org`) in the pipeline's repository or a GitHub URL.
  * `cdk synth` warns about each one; `npm run preflight` refuses to pass while any is left.
  */
 import type { StageConfig } from './stages.ts';
@@ -19,6 +20,22 @@ export const STAGES_FILE = 'cdk/config/stages.ts';
 
 const PLACEHOLDER_ACCOUNT = /^(\d)\1{11}$/;
 const RESERVED_HOST = /(^|\.)(example\.(com|net|org)|example|invalid|test)$/i;
+/** GitHub owners that stand for "your organisation" in the shipped config. */
+const PLACEHOLDER_GITHUB_OWNER = /^(example(-org)?|your-(org|fork|name)|owner)$/i;
+
+const hasPlaceholderOwner = (repository: string): boolean =>
+  PLACEHOLDER_GITHUB_OWNER.test(repository.split('/')[0] ?? '');
+
+/** `owner/name` of a github.com URL, when `value` is one. */
+const githubRepositoryOf = (value: string): string | undefined => {
+  try {
+    const url = new URL(value);
+    if (url.hostname !== 'github.com') return undefined;
+    return url.pathname.split('/').filter(Boolean).slice(0, 2).join('/');
+  } catch {
+    return undefined;
+  }
+};
 
 const isPlaceholderUrl = (value: string): boolean => {
   let url: URL;
@@ -55,7 +72,17 @@ export const findPlaceholders = (config: StageConfig): Placeholder[] =>
         },
       ];
     }
-    if (isPlaceholderUrl(value)) {
+    if (path === 'pipeline.githubRepository' && hasPlaceholderOwner(value)) {
+      return [
+        {
+          path,
+          value,
+          fix: `set GITHUB_REPOSITORY (owner/name of the repository whose workflows deploy the stages) in ${STAGES_FILE} to your fork; the deploy role trusts only that repository`,
+        },
+      ];
+    }
+    const repository = githubRepositoryOf(value);
+    if (isPlaceholderUrl(value) || (repository !== undefined && hasPlaceholderOwner(repository))) {
       return [
         {
           path,

@@ -366,6 +366,18 @@ export interface PipelineConfig {
    * account has one provider per issuer: when stages share an account, exactly one owns it.
    */
   readonly ownsOidcProvider: boolean;
+  /**
+   * AI auto-fix's Bedrock access (docs/ai-autofix.md): when set, this stage's OIDC stack adds a
+   * role that only jobs in this GitHub environment, from `branch`, can assume, allowed only to
+   * invoke this model in the stage's region. Set it in one stage per account.
+   * @default - no auto-fix role
+   */
+  readonly autofix?: {
+    /** On-demand foundation model id; whole-file patches need 8k output tokens or more. */
+    readonly bedrockModelId: string;
+    /** GitHub environment of the auto-fix job. */
+    readonly environment: string;
+  };
   /** CodeDeploy traffic shifting of every route's `live` alias; alarms roll it back. */
   readonly lambdaDeployment:
     | 'Canary10Percent5Minutes'
@@ -671,7 +683,13 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
       idempotency: onDemand(100, 100),
       catalog: onDemand(100, 50),
     },
-    pipeline: pipeline('dev'),
+    pipeline: {
+      ...pipeline('dev'),
+      autofix: {
+        bedrockModelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+        environment: 'autofix',
+      },
+    },
   },
   staging: {
     stage: 'staging',

@@ -28,6 +28,14 @@ export const CDK_BOOTSTRAP_QUALIFIER = 'hnb659fds';
 export const deploySubject = (config: StageConfig): string =>
   `repo:${config.pipeline.githubRepository}:environment:${config.pipeline.environment}:ref:refs/heads/${config.pipeline.branch}`;
 
+/**
+ * The `sub` claim of the auto-fix job: the repository, the auto-fix environment, and the branch
+ * `workflow_run` workflows run from (the default branch, never the PR's branch).
+ */
+export const autofixSubject = (config: StageConfig): string | undefined =>
+  config.pipeline.autofix &&
+  `repo:${config.pipeline.githubRepository}:environment:${config.pipeline.autofix.environment}:ref:refs/heads/${config.pipeline.branch}`;
+
 export interface GithubOidcStackProps extends StackProps {
   readonly config: StageConfig;
   /** The worker image repository the pipeline pushes and signs releases in. */
@@ -50,6 +58,8 @@ export interface GithubOidcStackProps extends StackProps {
 export class GithubOidcStack extends Stack {
   public readonly provider: IOidcProvider;
   public readonly deployRole: Role;
+  /** The auto-fix job's role, when the stage's `pipeline.autofix` is set. */
+  public readonly autofixRole?: Role;
 
   constructor(scope: Construct, id: string, props: GithubOidcStackProps) {
     super(scope, id, props);
@@ -175,6 +185,34 @@ export class GithubOidcStack extends Stack {
     ]) {
       acknowledgeNag(this.deployRole, 'AwsSolutions-IAM5', smokeReason, `Resource::${resource}`);
     }
+    const autofix = config.pipeline.autofix;
+    const autofixSub = autofixSubject(config);
+    if (autofix && autofixSub) {
+      this.autofixRole = new Role(this, 'AutofixRole', {
+        description: `GitHub Actions auto-fix of ${config.pipeline.githubRepository} (environment ${autofix.environment}) asks Bedrock ${autofix.bedrockModelId} for patches`,
+        maxSessionDuration: Duration.hours(1),
+        assumedBy: new WebIdentityPrincipal(this.provider.oidcProviderArn, {
+          StringEquals: {
+            [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+            [`${GITHUB_OIDC_HOST}:sub`]: autofixSub,
+          },
+        }),
+      });
+      this.autofixRole.addToPolicy(
+        new PolicyStatement({
+          sid: 'InvokeAutofixModel',
+          actions: ['bedrock:InvokeModel'],
+          resources: [
+            `arn:${partition}:bedrock:${region}::foundation-model/${autofix.bedrockModelId}`,
+          ],
+        }),
+      );
+      new CfnOutput(this, 'AutofixRoleArn', {
+        value: this.autofixRole.roleArn,
+        description: `Set as the AUTOFIX_ROLE_ARN variable of the GitHub environment '${autofix.environment}', with AUTOFIX_BEDROCK_MODEL_ID=${autofix.bedrockModelId} and AUTOFIX_BEDROCK_REGION=${region}`,
+      });
+    }
+
     new CfnOutput(this, 'DeployRoleArn', {
       value: this.deployRole.roleArn,
       description: `Set as the AWS_DEPLOY_ROLE_ARN variable of the GitHub environment '${config.pipeline.environment}'`,

@@ -28,10 +28,27 @@ describe('npm run preflight', () => {
       'pricing.url',
       'paging.subscriptions.page.https[0]',
       'paging.subscriptions.info.https[0]',
+      'alerting.runbookBaseUrl',
+      'pipeline.githubRepository',
     ]);
     for (const line of lines) expect(line).not.toMatch(/\n/);
     expect(perValue.every((line) => line.includes('cdk/config/stages.ts'))).toBe(true);
-    expect(lines.at(-1)).toMatch(/FAILED, 5 placeholder/);
+    expect(lines.at(-1)).toMatch(/FAILED, 7 placeholder/);
+  });
+
+  it('names the GitHub repository the deploy role trusts, and where to set it', async () => {
+    // Prepare
+    quiet();
+    const lines: string[] = [];
+
+    // Act
+    await main(['--stage', 'prod', '--account', '123456789012'], (line) => lines.push(line));
+
+    // Assess
+    const repository = lines.find((line) => line.includes('pipeline.githubRepository'));
+    expect(repository).toContain("'example-org/sre-serverless-platform'");
+    expect(repository).toMatch(/GITHUB_REPOSITORY .* in cdk\/config\/stages\.ts/);
+    expect(lines.some((line) => line.includes('alerting.runbookBaseUrl'))).toBe(true);
   });
 
   it('accepts the account to be passed with -c account=', async () => {

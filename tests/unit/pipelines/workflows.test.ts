@@ -142,4 +142,32 @@ describe('workflows', () => {
       expect([...order].sort((a, b) => a - b)).toEqual(order);
     });
   });
+  describe('the auto-fix workflow', () => {
+    const autofix = parseWorkflow(source('autofix.yml'));
+    const job = autofix.jobs.propose;
+    const steps = job?.steps ?? [];
+
+    it('turns Bedrock on only when AUTOFIX_BEDROCK_MODEL_ID is set, with the model from the environment', () => {
+      const on = ['$', "{{ vars.AUTOFIX_BEDROCK_MODEL_ID != '' && 'on' || 'off' }}"].join('');
+      expect(job?.env?.AUTOFIX_BEDROCK).toBe(on);
+      const fix = steps.find((step) => /npm run autofix/.test(step.run ?? ''));
+      expect(fix?.run).toMatch(/--bedrock "\$AUTOFIX_BEDROCK"/);
+      expect(Object.keys(fix?.env ?? {})).toEqual([
+        'AUTOFIX_BEDROCK_MODEL_ID',
+        'AUTOFIX_BEDROCK_REGION',
+      ]);
+    });
+
+    it('assumes the auto-fix OIDC role only when Bedrock is on, before the model is asked', () => {
+      const credentials = steps.findIndex((step) =>
+        (step.uses ?? '').includes('configure-aws-credentials'),
+      );
+      const fix = steps.findIndex((step) => /npm run autofix/.test(step.run ?? ''));
+      expect(steps[credentials]?.if).toBe("env.AUTOFIX_BEDROCK == 'on'");
+      expect(JSON.stringify(steps[credentials]?.with)).toContain('vars.AUTOFIX_ROLE_ARN');
+      expect(credentials).toBeGreaterThanOrEqual(0);
+      expect(credentials).toBeLessThan(fix);
+      expect(job?.permissions).toMatchObject({ 'id-token': 'write' });
+    });
+  });
 });

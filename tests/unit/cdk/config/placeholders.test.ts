@@ -11,6 +11,8 @@ const ready = (config: StageConfig): StageConfig => ({
   env: { ...config.env, account: '123456789012' },
   pricing: { ...config.pricing, url: 'https://pricing.internal.acme.io' },
   api: { ...config.api, corsAllowOrigins: ['https://shop.acme.io'] },
+  pipeline: { ...config.pipeline, githubRepository: 'acme/orders' },
+  alerting: { runbookBaseUrl: 'https://github.com/acme/orders/blob/main/runbooks' },
   paging: {
     ...config.paging,
     subscriptions: {
@@ -56,8 +58,33 @@ describe('findPlaceholders', () => {
     ).toEqual([]);
   });
 
+  it.each(STAGE_NAMES)('flags the stand-in GitHub repository and runbook URL of %s', (name) => {
+    // Act
+    const found = findPlaceholders(STAGES[name]);
+
+    // Assess
+    const repository = found.find((p) => p.path === 'pipeline.githubRepository');
+    expect(repository?.value).toBe('example-org/sre-serverless-platform');
+    expect(repository?.fix).toContain('GITHUB_REPOSITORY');
+    expect(found.map((p) => p.path)).toContain('alerting.runbookBaseUrl');
+  });
+
+  it.each([
+    ['example-org/orders', true],
+    ['your-org/orders', true],
+    ['acme/orders', false],
+    ['example-organisation/orders', false],
+  ])('judges the repository %s a placeholder: %s', (githubRepository, expected) => {
+    const config = ready(STAGES.dev);
+    const withRepository = { ...config, pipeline: { ...config.pipeline, githubRepository } };
+
+    expect(findPlaceholders(withRepository).length > 0).toBe(expected);
+  });
+
   it.each([
     ['https://pricing.example.org', true],
+    ['https://github.com/example-org/x/blob/main/runbooks', true],
+    ['https://github.com/acme/x/blob/main/runbooks', false],
     ['https://api.test', true],
     ['https://x.invalid/quote', true],
     ['https://notexample.com', false],

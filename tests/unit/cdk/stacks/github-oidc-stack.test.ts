@@ -6,6 +6,7 @@ import { STAGES, type StageConfig } from '#config/stages';
 import { synthesized } from '#tests/unit/cdk/helpers';
 import { DeploymentsStack } from '../../../../cdk/stacks/deployments-stack.ts';
 import {
+  autofixSubject,
   deploySubject,
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST,
@@ -18,11 +19,13 @@ interface TrustStatement {
   readonly Condition: Record<string, Record<string, string | string[]>>;
 }
 
-/** The deploy role's trust policy statements. */
-const trustOf = (template: Template): TrustStatement[] => {
-  const roles = Object.values(template.findResources('AWS::IAM::Role'));
+/** A role's trust policy statements (the deploy role unless named). */
+const trustOf = (template: Template, logicalIdPrefix = 'DeployRole'): TrustStatement[] => {
+  const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) =>
+    id.startsWith(logicalIdPrefix),
+  );
   expect(roles).toHaveLength(1);
-  return roles[0]?.Properties.AssumeRolePolicyDocument.Statement as TrustStatement[];
+  return roles[0]?.[1].Properties.AssumeRolePolicyDocument.Statement as TrustStatement[];
 };
 
 /**
@@ -183,6 +186,52 @@ describe('GithubOidcStack', () => {
     // Assess
     imported.resourceCountIs('AWS::IAM::OIDCProvider', 0);
     expect(JSON.stringify(trustOf(imported))).toContain(`oidc-provider/${GITHUB_OIDC_HOST}`);
+  });
+});
+
+describe('GithubOidcStack auto-fix role', () => {
+  const dev = synthesized('dev');
+  const template = Template.fromStack(dev.built.githubOidc);
+  const { githubRepository: repo, branch, autofix } = STAGES.dev.pipeline;
+
+  it('is trusted only by the auto-fix environment of the repository, from its branch', () => {
+    // Act
+    const trust = trustOf(template, 'AutofixRole');
+    const sub = autofixSubject(STAGES.dev);
+
+    // Assess
+    expect(sub).toBe(`repo:${repo}:environment:${autofix?.environment}:ref:refs/heads/${branch}`);
+    expect(canAssume(trust, { sub: sub ?? '', aud: GITHUB_OIDC_AUDIENCE })).toBe(true);
+    for (const other of [
+      deploySubject(STAGES.dev),
+      `repo:${repo}:environment:${autofix?.environment}:ref:refs/heads/feature`,
+      `repo:someone-else/x:environment:${autofix?.environment}:ref:refs/heads/${branch}`,
+      `repo:${repo}:pull_request`,
+    ])
+      expect(canAssume(trust, { sub: other, aud: GITHUB_OIDC_AUDIENCE })).toBe(false);
+    expect(canAssume(trustOf(template), { sub: sub ?? '', aud: GITHUB_OIDC_AUDIENCE })).toBe(false);
+  });
+
+  it('may only invoke the configured model, in the stage region', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+      id.startsWith('AutofixRole'),
+    );
+
+    expect(policies).toHaveLength(1);
+    expect(policies[0]?.[1].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'InvokeAutofixModel',
+        Effect: 'Allow',
+        Action: 'bedrock:InvokeModel',
+        Resource: `arn:aws:bedrock:${STAGES.dev.env.region}::foundation-model/${autofix?.bedrockModelId}`,
+      },
+    ]);
+  });
+
+  it('exists only in stages that configure auto-fix', () => {
+    expect(STAGES.prod.pipeline.autofix).toBeUndefined();
+    Template.fromStack(synthesized('prod').built.githubOidc).resourceCountIs('AWS::IAM::Role', 1);
+    template.resourceCountIs('AWS::IAM::Role', 2);
   });
 });
 
