@@ -11,6 +11,7 @@ import {
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
+import { scratchPrefix } from '../../ops/dr/tables.ts';
 import { acknowledgeNag, nagPartition } from '../constructs/nag.ts';
 
 /** Issuer of the tokens GitHub Actions hands to a job with `id-token: write`. */
@@ -60,6 +61,8 @@ export class GithubOidcStack extends Stack {
   public readonly deployRole: Role;
   /** The auto-fix job's role, when the stage's `pipeline.autofix` is set. */
   public readonly autofixRole?: Role;
+  /** The scheduled restore drill's role (`npm run dr:drill`): reads and restores, never writes data. */
+  public readonly drillRole: Role;
 
   constructor(scope: Construct, id: string, props: GithubOidcStackProps) {
     super(scope, id, props);
@@ -213,9 +216,115 @@ export class GithubOidcStack extends Stack {
       });
     }
 
+    this.drillRole = this.restoreDrillRole(config);
+
     new CfnOutput(this, 'DeployRoleArn', {
       value: this.deployRole.roleArn,
       description: `Set as the AWS_DEPLOY_ROLE_ARN variable of the GitHub environment '${config.pipeline.environment}'`,
     });
+  }
+
+  /**
+   * The restore drill's role (`npm run dr:drill` in the scheduled workflow), trusted like the
+   * deploy role (the drill job runs in the stage's environment, from its branch). It may read the
+   * stage's tables and their backups, restore them into scratch tables (`<app>-<stage>-dr-drill-*`,
+   * the only tables it may change or delete), use the account's keys through DynamoDB (the
+   * restored copy is encrypted with the source's key), and publish the drill's RTO and RPO metrics. It can write no item to any source table.
+   */
+  private restoreDrillRole(config: StageConfig): Role {
+    const { account, region, partition } = this;
+    const table = (name: string) => `arn:${partition}:dynamodb:${region}:${account}:table/${name}`;
+    const stageTables = table(`${config.appName}-${config.stage}-*`);
+    const scratchTables = table(`${scratchPrefix(config)}*`);
+    const role = new Role(this, 'DrillRole', {
+      description: `GitHub Actions restore drill of ${config.appName} ${config.stage} from ${config.pipeline.githubRepository}@${config.pipeline.branch} (environment ${config.pipeline.environment})`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: new WebIdentityPrincipal(this.provider.oidcProviderArn, {
+        StringEquals: {
+          [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+          [`${GITHUB_OIDC_HOST}:sub`]: deploySubject(config),
+        },
+      }),
+    });
+    const statements: Array<[string, string[], string[]]> = [
+      // Finding the store's table and any scratch table left by an interrupted drill.
+      ['ListTables', ['dynamodb:ListTables', 'dynamodb:ListBackups'], ['*']],
+      [
+        'ReadSourceTables',
+        ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:Scan'],
+        [stageTables],
+      ],
+      [
+        'RestoreFromStageTables',
+        ['dynamodb:RestoreTableFromBackup', 'dynamodb:RestoreTableToPointInTime'],
+        [stageTables, `${stageTables}/backup/*`],
+      ],
+      // A restore writes the items into its target: DynamoDB checks these on the scratch table.
+      [
+        'WriteScratchTablesOnly',
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:DeleteTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        [scratchTables],
+      ],
+    ];
+    for (const [sid, actions, resources] of statements)
+      role.addToPolicy(new PolicyStatement({ sid, actions, resources }));
+    // The restored copy is encrypted with the source table's key. This stack deploys before the
+    // Data stack creates that key (it is what lets the pipeline deploy the rest), so the key is
+    // not named: the grant is on this account's keys, used only through DynamoDB in this region.
+    const keys = `arn:${partition}:kms:${region}:${account}:key/*`;
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'TableKeysThroughDynamoDb',
+        actions: [
+          'kms:CreateGrant',
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:Encrypt',
+          'kms:GenerateDataKey',
+        ],
+        resources: [keys],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'DrillMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': `${config.appName}/DR` } },
+      }),
+    );
+    acknowledgeNag(
+      role,
+      'AwsSolutions-IAM5',
+      'dynamodb:ListTables and ListBackups, and cloudwatch:PutMetricData (limited by condition to the drill namespace), take no resource. Every table action names the stage tables (read and restore from) or the drill scratch tables (the only ones it writes or deletes).',
+      'Resource::*',
+    );
+    acknowledgeNag(
+      role,
+      'AwsSolutions-IAM5',
+      "The tables' key is created by the Data stack, which deploys after this one; the grant is limited by condition to use through DynamoDB in this region (kms:ViaService).",
+      `Resource::arn:${nagPartition(this)}:kms:${region}:${account}:key/*`,
+    );
+    for (const resource of [stageTables, `${stageTables}/backup/*`, scratchTables])
+      acknowledgeNag(
+        role,
+        'AwsSolutions-IAM5',
+        "Table names are generated by CloudFormation under the stack name, so the stage's tables are named by prefix; writes and deletes are limited to the drill's scratch-table prefix.",
+        `Resource::${resource.replace(`arn:${partition}:`, `arn:${nagPartition(this)}:`)}`,
+      );
+    new CfnOutput(this, 'DrillRoleArn', {
+      value: role.roleArn,
+      description: `Set as the AWS_DRILL_ROLE_ARN variable of the GitHub environment '${config.pipeline.environment}' (the scheduled restore drill)`,
+    });
+    return role;
   }
 }

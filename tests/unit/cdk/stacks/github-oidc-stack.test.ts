@@ -230,8 +230,80 @@ describe('GithubOidcStack auto-fix role', () => {
 
   it('exists only in stages that configure auto-fix', () => {
     expect(STAGES.prod.pipeline.autofix).toBeUndefined();
-    Template.fromStack(synthesized('prod').built.githubOidc).resourceCountIs('AWS::IAM::Role', 1);
-    template.resourceCountIs('AWS::IAM::Role', 2);
+    // Deploy and drill roles everywhere; the auto-fix role where configured.
+    Template.fromStack(synthesized('prod').built.githubOidc).resourceCountIs('AWS::IAM::Role', 2);
+    template.resourceCountIs('AWS::IAM::Role', 3);
+  });
+});
+
+describe('GithubOidcStack restore drill role', () => {
+  const dev = synthesized('dev');
+  const template = Template.fromStack(dev.built.githubOidc);
+  const statements = () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+      id.startsWith('DrillRole'),
+    );
+    expect(policies).toHaveLength(1);
+    return policies[0]?.[1].Properties.PolicyDocument.Statement as Array<{
+      Sid: string;
+      Action: string | string[];
+      Resource: unknown;
+      Condition?: unknown;
+    }>;
+  };
+  const actions = (statement: { Action: string | string[] }) =>
+    Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+  const table = (name: string) =>
+    `arn:aws:dynamodb:${STAGES.dev.env.region}:${STAGES.dev.env.account}:table/${name}`;
+
+  it('is trusted like the deploy role: the stage environment of the repository, from its branch', () => {
+    const trust = trustOf(template, 'DrillRole');
+
+    expect(canAssume(trust, { sub: deploySubject(STAGES.dev), aud: GITHUB_OIDC_AUDIENCE })).toBe(
+      true,
+    );
+    expect(
+      canAssume(trust, {
+        sub: `repo:${STAGES.dev.pipeline.githubRepository}:pull_request`,
+        aud: GITHUB_OIDC_AUDIENCE,
+      }),
+    ).toBe(false);
+  });
+
+  it('writes and deletes only the drill scratch tables, never a source table', () => {
+    const writes = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteTable',
+    ];
+    const writing = statements().filter((statement) =>
+      actions(statement).some((action) => writes.includes(action)),
+    );
+
+    expect(writing.map((statement) => statement.Resource)).toEqual([
+      table(`${STAGES.dev.appName}-dev-dr-drill-*`),
+    ]);
+    expect(JSON.stringify(statements())).not.toMatch(/"dynamodb:\*"|"Action":"\*"/);
+  });
+
+  it('restores only from the stage tables and their backups, and publishes only drill metrics', () => {
+    const restore = statements().find((statement) => statement.Sid === 'RestoreFromStageTables');
+    const metrics = statements().find((statement) => statement.Sid === 'DrillMetrics');
+
+    expect(restore?.Resource).toEqual([
+      table(`${STAGES.dev.appName}-dev-*`),
+      table(`${STAGES.dev.appName}-dev-*/backup/*`),
+    ]);
+    expect(metrics?.Condition).toEqual({
+      StringEquals: { 'cloudwatch:namespace': `${STAGES.dev.appName}/DR` },
+    });
+    // The tables' key, only as DynamoDB uses it for the restored copy.
+    const keys = statements().find((statement) => statement.Sid === 'TableKeysThroughDynamoDb');
+    expect(keys?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': `dynamodb.${STAGES.dev.env.region}.amazonaws.com` },
+    });
   });
 });
 
