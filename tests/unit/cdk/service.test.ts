@@ -60,7 +60,10 @@ describe('createOrdersService', () => {
 
   it('uses the account passed with -c account= instead of the placeholder', () => {
     // Prepare
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
 
     // Act
     const { api } = createOrdersService(app, getStageConfig('dev', { account: '123456789012' }));
@@ -71,7 +74,10 @@ describe('createOrdersService', () => {
 
   it('builds inside a cdk.Stage, as a pipeline will wrap it', () => {
     // Prepare
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
     const stage = new Stage(app, 'Prod', { env: STAGES.prod.env });
 
     // Act

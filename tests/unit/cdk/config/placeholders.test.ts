@@ -97,8 +97,14 @@ describe('findPlaceholders', () => {
 });
 
 describe('cdk synth with placeholders', () => {
-  const synth = (config: StageConfig) => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // CloudFormation validation (a WASM engine, started once per process: seconds idle, tens of
+  // seconds on a busy machine) runs in this file's first synthesis only, so the unit suite still
+  // passes one stage through it; every other test App of the suite turns it off.
+  const synth = (config: StageConfig, validate = false) => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: validate,
+    });
     const { api } = createOrdersService(app, config);
     app.synth();
     return Annotations.fromStack(api);
@@ -109,7 +115,7 @@ describe('cdk synth with placeholders', () => {
     timeout: 180_000,
   }, () => {
     // Act
-    const annotations = synth(STAGES.staging);
+    const annotations = synth(STAGES.staging, true);
 
     // Assess
     annotations.hasWarning('*', Match.stringLikeRegexp('env.account is a placeholder'));

@@ -7,7 +7,10 @@ import { AlertingStack } from '../../../../cdk/stacks/alerting-stack.ts';
 
 /** The Alerting stack of a stage on its own: no other stack, no bundling. */
 const alerting = (config: StageConfig) => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
   const stack = new AlertingStack(app, `Orders-${config.stage}-Alerting`, {
     env: config.env,
     config,

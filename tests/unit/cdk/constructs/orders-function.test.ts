@@ -9,7 +9,10 @@ import { OrdersFunction } from '../../../../cdk/constructs/orders-function.ts';
 
 describe('OrdersFunction', () => {
   // Prepare: one function in a bare stack, bundling skipped.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
   const stack = new Stack(app, 'Test', { env: STAGES.prod.env });
   const key = new Key(stack, 'Key');
   const table = new Table(stack, 'Table', {

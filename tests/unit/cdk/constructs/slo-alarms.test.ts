@@ -7,7 +7,7 @@ import { SLOS } from '../../../../slos/definitions.ts';
 import { BURN_RATE_POLICY } from '../../../../slos/spec.ts';
 
 const synth = (stage: 'dev' | 'prod') => {
-  const stack = new Stack(new App(), `Slo-${stage}`);
+  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), `Slo-${stage}`);
   new SloAlarms(stack, 'Slo', {
     config: STAGES[stage],
     apiName: 'OrdersApi',

@@ -371,7 +371,10 @@ describe('ApiStack', () => {
         ...STAGES.staging,
         api: { ...STAGES.staging.api, ownsAccountCloudWatchRole: false },
       };
-      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const app = new App({
+        context: { 'aws:cdk:bundling-stacks': [] },
+        builtinCloudFormationValidation: false,
+      });
 
       // Act
       const { api } = createOrdersService(app, notOwner);
@@ -400,7 +403,10 @@ describe('ApiStack', () => {
         ...STAGES.dev,
         lambda: { ...STAGES.dev.lambda, reservedConcurrency: { createOrder: 950 } },
       };
-      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const app = new App({
+        context: { 'aws:cdk:bundling-stacks': [] },
+        builtinCloudFormationValidation: false,
+      });
 
       // Act / Assess
       expect(() => createOrdersService(app, greedy)).toThrow(/reserve 950 .* quota of 1000/);

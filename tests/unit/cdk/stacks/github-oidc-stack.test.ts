@@ -169,7 +169,7 @@ describe('GithubOidcStack', () => {
       ...STAGES.staging,
       pipeline: { ...STAGES.staging.pipeline, ownsOidcProvider: false },
     };
-    const app = new App();
+    const app = new App({ builtinCloudFormationValidation: false });
     const deps = new Stack(app, 'Deps', { env: config.env });
     const deployments = new DeploymentsStack(app, 'Deployments', { env: config.env, config });
 

@@ -10,7 +10,10 @@ import { logicalId, synthesized } from '../helpers.ts';
 const prod = synthesized('prod');
 
 const withConfig = (config: StageConfig) => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
   const service = createOrdersService(app, config);
   return { service, data: Template.fromStack(service.data), api: Template.fromStack(service.api) };
 };
@@ -216,7 +219,10 @@ describe('limits and scaling from the stage config', () => {
       };
 
       // Act
-      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const app = new App({
+        context: { 'aws:cdk:bundling-stacks': [] },
+        builtinCloudFormationValidation: false,
+      });
       const data = Template.fromStack(new DataStack(app, 'Data', { config, env: config.env }));
 
       // Assess
