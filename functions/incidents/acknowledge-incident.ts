@@ -3,7 +3,6 @@ import { httpRoute } from '#commons/http';
 import * as validators from '#commons/validators';
 import { logger } from '#powertools';
 import { actionBy, answerAction, incidentsRepository } from './operator.ts';
-import { IncidentActionRequestSchema, IncidentPathSchema } from './schemas.ts';
 
 const incidents = incidentsRepository();
 

@@ -3,7 +3,6 @@ import { httpRoute, json } from '#commons/http';
 import * as validators from '#commons/validators';
 import { incidentErrors, incidentsRepository } from './operator.ts';
 import { toIncident } from './repository.ts';
-import { IncidentPathSchema } from './schemas.ts';
 
 const incidents = incidentsRepository();
 

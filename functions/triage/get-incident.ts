@@ -1,8 +1,7 @@
 import { HttpError } from '#commons/errors';
 import { httpRoute, json } from '#commons/http';
 import * as validators from '#commons/validators';
-import { triageStore } from './runtime.ts';
-import { IncidentPathSchema } from './schemas.ts';
+import { triageStore } from './operator.ts';
 
 const store = triageStore();
 

@@ -5,8 +5,7 @@ import { emitMetric } from '#commons/metrics';
 import * as validators from '#commons/validators';
 import { logger } from '#powertools';
 import { incidentNotFound } from './get-incident.ts';
-import { triageSettings, triageStore } from './runtime.ts';
-import { HypothesisPathSchema, ReviewRequestSchema } from './schemas.ts';
+import { triageSettings, triageStore } from './operator.ts';
 import { UnknownHypothesisError } from './store.ts';
 
 const store = triageStore();

@@ -22,33 +22,15 @@ import {
   tracesSource,
   type WatchedMetric,
 } from '#triage/sources';
-import { requiredEnv, TRIAGE_ENV } from './env-names.ts';
-import { TriageStore } from './store.ts';
+import { TRIAGE_ENV } from './env-names.ts';
+import type { TriageEnvSettings } from './operator.ts';
 
 /**
  * What the triage functions share, read once at load: settings from the stack (`TRIAGE_SETTINGS`
  * and friends), the store, and the AWS clients the context sources use.
  */
 
-/** The stack's triage settings (JSON), as the functions get them. */
-export interface TriageEnvSettings extends Omit<TriageSettings, 'model'> {
-  readonly model?: TriageSettings['model'];
-  readonly retentionDays: number;
-  readonly comprehend: boolean;
-  readonly services: readonly string[];
-  /** Runbooks: a base URL serving `<alarm id>.md` (raw Markdown). */
-  readonly runbookRawBaseUrl: string;
-  readonly logsTimeoutMs: number;
-}
-
-export const triageStore = (): TriageStore =>
-  new TriageStore(
-    documentClient,
-    requiredEnv(TRIAGE_ENV.table),
-    requiredEnv(TRIAGE_ENV.byOpenedIndex),
-  );
-
-export const triageSettings = (): TriageEnvSettings => JSON.parse(requiredEnv(TRIAGE_ENV.settings));
+export { type TriageEnvSettings, triageSettings, triageStore } from './operator.ts';
 
 /** The service metrics read around every alarm: errors, dependencies, throttles, faults. */
 export const watchedMetrics = (stage: string): WatchedMetric[] =>

@@ -5,7 +5,6 @@ import * as validators from '#commons/validators';
 import { tracer } from '#powertools';
 import { requiredEnv, TRIAGE_ENV } from './env-names.ts';
 import type { StartTriageEvent } from './on-page.ts';
-import { IncidentPathSchema } from './schemas.ts';
 
 const lambda = tracer.captureAWSv3Client(new LambdaClient({}));
 const functionName = requiredEnv(TRIAGE_ENV.functionName);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { ROUTES } from '#routes';
 import { esbuildOptions, stageDefines } from '../../../../cdk/constructs/bundling.ts';
 import { REPO_ROOT } from '../../../../cdk/constructs/orders-function.ts';
 
@@ -63,6 +64,34 @@ describe('Lambda bundling', () => {
     expect(withoutFaults).not.toContain('fault-injection parameter');
     expect(withoutFaults.length).toBeLessThan(withFaults.length - 100_000);
   });
+
+  it('keeps zod out of every API function: they run validators compiled from its schemas', async () => {
+    // Act: the files esbuild read into each route's bundle, as a prod stage builds it.
+    const withZod: string[] = [];
+    for (const route of ROUTES) {
+      const result = await build({
+        ...esbuildOptions(
+          join(REPO_ROOT, route.entry),
+          join(REPO_ROOT, 'cdk.out', 'test.mjs'),
+          false,
+        ),
+        sourcemap: false,
+        write: false,
+        metafile: true,
+      });
+      // Files read but tree-shaken away contribute no bytes: only what the bundle carries counts.
+      const carried = Object.values(result.metafile.outputs).flatMap((output) =>
+        Object.entries(output.inputs)
+          .filter(([, input]) => input.bytesInOutput > 0)
+          .map(([file]) => file),
+      );
+      if (carried.some((file) => /node_modules\/zod\//.test(file))) withZod.push(route.id);
+    }
+
+    // Assess
+    expect(ROUTES.length).toBeGreaterThan(10);
+    expect(withZod).toEqual([]);
+  }, 60_000);
 
   it('bundles zod/mini without the locales of the classic API', async () => {
     const code = await bundle('functions/orders/get-order.ts', false);
