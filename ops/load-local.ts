@@ -54,6 +54,9 @@ export const startQuietRuntime = async (worker: boolean): Promise<LocalRuntime> 
     worker,
     handlerLogLevel: process.env.LOG_LEVEL ?? 'ERROR',
     log: () => undefined,
+    // CloudWatch's alarm evaluation is not on the API's path in AWS; locally it would share the
+    // emulator with the API (a burst of metric queries every minute) and measure itself.
+    alarms: false,
   });
 };
 
