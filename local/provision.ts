@@ -101,7 +101,9 @@ const synthInputsHash = async (stage: StageName): Promise<string> => {
       else if (entry.isFile() && /\.(ts|json)$/.test(entry.name)) files.push(path);
     }
   };
-  for (const dir of ['cdk', 'functions', 'dashboards']) {
+  // The CDK app's sources and every folder it imports from (SLO definitions, the worker's build,
+  // the DR drill's table naming).
+  for (const dir of ['cdk', 'functions', 'dashboards', 'slos', 'containers', 'ops']) {
     if (existsSync(join(REPO_ROOT, dir))) await walk(join(REPO_ROOT, dir));
   }
   files.push(
