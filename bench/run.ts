@@ -4,9 +4,9 @@
  * Prints a Markdown report and writes `bench/.out/results.json`. Exits non-zero on errors only;
  * a missed target is reported, not fatal. See docs/benchmarks.md.
  *
- * Environment: BENCH_RUNS (init processes per bundle, default 15), BENCH_DIAGNOSTIC_RUNS
- * (default 5), BENCH_ITERATIONS (timed requests, default 2000), BENCH_WARMUP (default 200),
- * BENCH_ROUNDS (route/twin process pairs per route, default 4), BENCH_ROUTES (a subset of route
+ * Environment: BENCH_RUNS (init processes per bundle, default 25), BENCH_DIAGNOSTIC_RUNS
+ * (default 5), BENCH_ITERATIONS (timed requests, default 12000), BENCH_WARMUP (default 1000),
+ * BENCH_ROUNDS (route/twin process pairs per route, default 6), BENCH_ROUTES (a subset of route
  * ids), BENCH_SYNTH=0 to skip the synth timings.
  */
 import { execFileSync } from 'node:child_process';
@@ -44,12 +44,12 @@ const intFromEnv = (name: string, fallback: number): number => {
   return value;
 };
 
-const INIT_RUNS = intFromEnv('BENCH_RUNS', 15);
+const INIT_RUNS = intFromEnv('BENCH_RUNS', 25);
 const DIAGNOSTIC_RUNS = intFromEnv('BENCH_DIAGNOSTIC_RUNS', 5);
-const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 2000);
-const WARMUP = intFromEnv('BENCH_WARMUP', 200);
+const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 12000);
+const WARMUP = intFromEnv('BENCH_WARMUP', 1000);
 /** Alternating route/twin process pairs per route; the timed requests are split among them. */
-const ROUNDS = intFromEnv('BENCH_ROUNDS', 4);
+const ROUNDS = intFromEnv('BENCH_ROUNDS', 6);
 const roundIterations = Math.max(1, Math.ceil(ITERATIONS / ROUNDS));
 const RUN_SYNTH = process.env.BENCH_SYNTH !== '0';
 /** A git ref (e.g. main) whose routes are measured beside these, in the same run: before/after. */

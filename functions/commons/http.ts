@@ -3,7 +3,6 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ROUTES, type RouteId } from '../routes.ts';
 import { type Caller, type ConsumerBinding, parseConsumers, resolveCaller } from './caller.ts';
@@ -16,6 +15,7 @@ import { CORRELATION_ID_HEADER, REPLAY_HEADER } from './headers.ts';
 import type { IdempotencyScope } from './idempotency.ts';
 import { emitErrorMetrics } from './metrics.ts';
 import { logger, metrics, tracer } from './powertools.ts';
+import { sequence } from './sequence.ts';
 import type { ValidationIssue, Validator } from './validation.ts';
 import * as validators from './validators.ts';
 
@@ -162,11 +162,9 @@ const validation = <B, Q, P>(
       // Keys are scoped to the consumer: two consumers may pick the same key.
       idempotencyKey = `${consumer ?? 'anonymous'}:${key}`;
     }
-    if (consumer) logger.appendKeys({ consumer });
-    if (caller) {
-      logger.appendKeys({ caller: caller.consumer });
-      tracer.putAnnotation(TRACE_ANNOTATIONS.consumer, caller.consumer);
-    }
+    // The consumer annotation is put with the outcome, from event.validated.caller.
+    if (caller) logger.appendKeys({ consumer, caller: caller.consumer });
+    else if (consumer) logger.appendKeys({ consumer });
     event.validated = { body, query, path, consumer, caller, idempotencyKey };
   },
 });
@@ -186,9 +184,15 @@ export type RequestOutcome = 'success' | 'client_error' | 'server_error';
 export const outcomeOf = (statusCode: number): RequestOutcome =>
   statusCode >= 500 ? 'server_error' : statusCode >= 400 ? 'client_error' : 'success';
 
-const annotateOutcome = (response: HttpResult | null | undefined): void => {
+/** The consumer and outcome annotations, once the response is known. */
+const annotateResult = (request: {
+  readonly event: APIGatewayProxyEvent;
+  readonly response: HttpResult | null | undefined;
+}): void => {
+  const { validated } = request.event as Partial<ValidatedEvent<unknown, unknown, unknown>>;
+  tracer.putAnnotation(TRACE_ANNOTATIONS.consumer, validated?.caller?.consumer ?? 'none');
   // No response here means the error escapes every mapper: Lambda reports it, API Gateway 502s.
-  tracer.putAnnotation(TRACE_ANNOTATIONS.outcome, outcomeOf(response?.statusCode ?? 500));
+  tracer.putAnnotation(TRACE_ANNOTATIONS.outcome, outcomeOf(request.response?.statusCode ?? 500));
 };
 
 /**
@@ -205,19 +209,40 @@ const routeLabels = (routeId: RouteId): MiddlewareObj<APIGatewayProxyEvent, Http
       metrics.addDimension('route', routeId);
       logger.appendKeys({ route: routeId });
       tracer.putAnnotation(TRACE_ANNOTATIONS.route, routeId);
-      tracer.putAnnotation(TRACE_ANNOTATIONS.consumer, 'none');
       return correlationIds.before?.(request);
     },
     after: (request) => {
-      annotateOutcome(request.response);
+      annotateResult(request);
       return correlationIds.after?.(request);
     },
     onError: (request) => {
-      annotateOutcome(request.response);
+      annotateResult(request);
       return correlationIds.onError?.(request);
     },
   };
 };
+
+/**
+ * Lower-cases request header names (API Gateway passes them as the client sent them), as
+ * `@middy/http-header-normalizer` does by default. Hand-written because that one's `before` is
+ * async, which would cost every request an await (see `sequence.ts`); this one is synchronous.
+ */
+const headerNormalizer = (): MiddlewareObj<APIGatewayProxyEvent> => ({
+  before: ({ event }) => {
+    if (event.headers) {
+      const headers: APIGatewayProxyEvent['headers'] = {};
+      for (const name of Object.keys(event.headers))
+        headers[name.toLowerCase()] = event.headers[name];
+      event.headers = headers;
+    }
+    if (event.multiValueHeaders) {
+      const headers: APIGatewayProxyEvent['multiValueHeaders'] = {};
+      for (const name of Object.keys(event.multiValueHeaders))
+        headers[name.toLowerCase()] = event.multiValueHeaders[name];
+      event.multiValueHeaders = headers;
+    }
+  },
+});
 
 /**
  * The single place errors become responses: HttpErrors keep their status and public message;
@@ -252,32 +277,41 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
   handler: (request: ValidatedRequest<B, Q, P>, context: Context) => Promise<HttpResult>,
 ) => {
   const origins = env.corsAllowOrigins();
-  const chain = middy<APIGatewayProxyEvent, HttpResult>()
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(routeLabels(options.routeId));
-  // Browsers only let a page read response headers CORS exposes.
-  if (origins.length > 0)
-    chain.use(httpCors({ origins, exposeHeaders: EXPOSED_HEADERS.join(', ') }));
+  // In middy's order; `sequence` runs them as one middleware (see sequence.ts for why).
+  const middlewares: MiddlewareObj<APIGatewayProxyEvent, HttpResult>[] = [
+    captureLambdaHandler(tracer, { captureResponse: false }),
+    injectLambdaContext(logger, { resetKeys: true }),
+    logMetrics(metrics, { captureColdStartMetric: true }),
+    routeLabels(options.routeId),
+  ];
+  // Browsers only let a page read response headers CORS exposes. Its `before` only answers
+  // preflight requests, which API Gateway answers itself (disableBeforePreflightResponse).
+  if (origins.length > 0) {
+    const { after, onError } = httpCors({ origins, exposeHeaders: EXPOSED_HEADERS.join(', ') });
+    middlewares.push({ after, onError });
+  }
   // Fixed at build time: only stages that name a Sentry DSN secret bundle the hook and the SDK
   // (a dynamic import in a dead branch is not even resolved: other bundles carry no Sentry code).
   if (process.env.SENTRY_ENABLED === 'true') {
     const capture = import('./sentry.ts').then((sentry) =>
       sentry.sentryErrorCapture({ routeId: options.routeId }),
     );
-    chain.use({ onError: async (request) => (await capture).onError?.(request) });
+    middlewares.push({ onError: async (request) => (await capture).onError?.(request) });
   }
-  chain.use(errorMapper()).use(httpHeaderNormalizer());
+  middlewares.push(errorMapper(), headerNormalizer());
   const faults = options.faults ?? ssmFaultSource();
-  if (faults) chain.use(faultInjection(options.routeId, faults));
+  if (faults) middlewares.push(faultInjection(options.routeId, faults));
   // Read once, at load, by authenticated routes only (the stack gives them the consumer list).
   const authenticated = ROUTES.find((route) => route.id === options.routeId)?.auth.type === 'oauth';
   const consumers = authenticated ? parseConsumers(env.consumers()) : undefined;
-  chain.use(validation(options, env.maxBodyBytes(), consumers));
+  middlewares.push(validation(options, env.maxBodyBytes(), consumers));
+  const chain = middy<APIGatewayProxyEvent, HttpResult>().use(sequence(middlewares));
   if (options.idempotency) chain.use(options.idempotency);
-  return chain.handler(
-    async (event, context) =>
-      presetResponses.get(event) ?? handler((event as ValidatedEvent<B, Q, P>).validated, context),
-  );
+  // Not an async function: returning the handler's promise from one costs extra promises.
+  return chain.handler((event, context) => {
+    const preset = presetResponses.get(event);
+    return preset
+      ? Promise.resolve(preset)
+      : handler((event as ValidatedEvent<B, Q, P>).validated, context);
+  });
 };

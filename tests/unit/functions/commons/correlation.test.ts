@@ -156,7 +156,7 @@ describe('trace annotations', () => {
     await get();
 
     expect(put.mock.calls.map(([key]) => key).sort()).toEqual(
-      Object.values(TRACE_ANNOTATIONS).concat('consumer').sort(),
+      Object.values(TRACE_ANNOTATIONS).sort(),
     );
     expect(metadata).not.toHaveBeenCalled();
   });
