@@ -62,7 +62,12 @@ export interface BenchResults {
   };
   readonly targets: readonly TargetCheck[];
   /** The same routes at another git ref, measured in this run (BENCH_BEFORE). */
-  readonly before?: { readonly ref: string; readonly requests: readonly RequestStats[] };
+  readonly before?: {
+    readonly ref: string;
+    readonly requests: readonly RequestStats[];
+    /** Per route: the median pair difference after − before, timed side by side (ms). */
+    readonly afterMinusBefore?: Readonly<Record<string, number>>;
+  };
 }
 
 const ms = (value: number, digits = 1) => value.toFixed(digits);
@@ -155,7 +160,7 @@ export const renderMarkdown = (results: BenchResults): string => {
 
   out.push(
     `\n## Per-request cost (mocked I/O, in process)\n`,
-    `${meta.iterations} timed requests per handler after ${meta.warmupIterations} warm-up ones; each handler, its twin and the bare baseline each in a process of its own. Route and twin run in ${meta.rounds} alternating pairs of fresh processes (route first, then twin first), each timing ${Math.ceil(meta.iterations / meta.rounds)} requests: their p50 and p99 are the median of the rounds', and over twin p50 is the median of the pairs' differences, so a burst of load meets both sides. Over twin = route − twin: the twin makes the same SDK calls (createOrder: about the same; see the calls columns), so this is what the project's framework layer costs per request; target ≤ ${TARGETS.overheadTwinMs} ms, judged on the p50 difference, which scheduler noise on a shared machine moves far less than the mean. Over bare = route − the bare GetItem baseline (only getOrder does the same work as it).\n`,
+    `${meta.iterations} timed requests per handler after ${meta.warmupIterations} warm-up ones per process. A route and its twin run in ${meta.rounds} fresh processes, both in each, their requests interleaved (route then twin, then twin then route), each timing ${Math.ceil(meta.iterations / meta.rounds)} requests of each: their p50 and p99 are the median of the rounds', and over twin p50 is the median over the rounds of each process's median pair difference, so whatever slows a process or the machine at a moment slows both sides of a pair. Over twin = route − twin: the twin makes the same SDK calls (createOrder: about the same; see the calls columns), so this is what the project's framework layer costs per request; target ≤ ${TARGETS.overheadTwinMs} ms, judged on the p50. The bare baseline runs in a process of its own; over bare = route − the bare GetItem baseline (only getOrder does the same work as it).\n`,
   );
   out.push(
     table(
@@ -257,10 +262,10 @@ export const renderMarkdown = (results: BenchResults): string => {
   }
 
   if (results.before) {
-    const { ref, requests } = results.before;
+    const { ref, requests, afterMinusBefore = {} } = results.before;
     out.push(
       `\n## Before and after\n`,
-      `Each route as it is at \`${ref}\` (before) and here (after), bundled with the same settings and measured in this run, interleaved with the rest.\n`,
+      `Each route as it is at \`${ref}\` (before) and here (after), bundled with the same settings and measured in this run, interleaved with the rest. Per request, both versions of a route are timed in one process, their requests interleaved; the last column is the median of those pairs' differences (negative: after is faster).\n`,
     );
     out.push(
       table(
@@ -277,6 +282,7 @@ export const renderMarkdown = (results: BenchResults): string => {
           '× twin after',
           'Request p50 before ms',
           'Request p50 after ms',
+          'After − before, paired p50 ms',
         ],
         results.requests.map((row) => {
           const was = initOf(`before:${row.id}`);
@@ -296,6 +302,7 @@ export const renderMarkdown = (results: BenchResults): string => {
             now && twin ? `${(now.initMs.p50 / twin.initMs.p50).toFixed(2)}×` : '–',
             ms(wasRequest?.p50Ms ?? Number.NaN, 3),
             ms(row.route.p50Ms, 3),
+            ms(afterMinusBefore[row.id] ?? Number.NaN, 3),
           ];
         }),
       ),

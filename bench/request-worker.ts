@@ -5,13 +5,14 @@
  * in node_modules, which a bundle would carry its own copy of), checks each answers 2xx, then
  * times them with tinybench and sends the statistics back over IPC.
  *
- * argv: `<target>[,<target>…] <iterations> <warmupIterations>`, a target being `baseline`,
+ * argv: `<target>[,<target>…] <iterations> <warmupIterations> [paired]`, a target being `baseline`,
  * `mockCall` (calibration), `catalogRead` (createOrder's catalog step alone), a route id, or
  * `twin:<route id>` (the route's Powertools-only twin). Targets share the process: load order matters (a handler that loads Tracer turns on
  * X-Ray's async hooks for everything after it), which is why the parent runs the baseline alone.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { Bench } from 'tinybench';
@@ -20,17 +21,31 @@ import { ROUTES, type RouteId } from '#routes';
 import { apiEvent } from './fixtures.ts';
 import { type CallCounts, installMocks } from './mocks.ts';
 import type { RequestStats, WorkerMessage } from './request.ts';
+import { percentile, summarize } from './stats.ts';
 import { TWIN_ENTRIES } from './twins/index.ts';
 import { runWorker } from './worker-ipc.ts';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 /** `twin:<route>` is the route's Powertools-only twin (bench/twins). */
-type Target = RouteId | `twin:${RouteId}` | 'baseline' | 'mockCall' | 'catalogRead';
+type Target =
+  | RouteId
+  | `twin:${RouteId}`
+  | `before:${RouteId}`
+  | 'baseline'
+  | 'mockCall'
+  | 'catalogRead';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const entryOf = (target: Target): string => {
   if (target === 'baseline') return path.join(repoRoot, 'bench/baseline/get-order-bare.ts');
+  if (target.startsWith('before:')) {
+    // The same route in the tree BENCH_BEFORE extracted (bench/run.ts passes its directory).
+    const beforeDir = process.env.BENCH_BEFORE_DIR;
+    const route = ROUTES.find(({ id }) => id === target.slice('before:'.length));
+    if (!beforeDir || !route) throw new Error(`Cannot load ${target}`);
+    return path.join(beforeDir, route.entry);
+  }
   if (target.startsWith('twin:')) {
     const entry = TWIN_ENTRIES[target.slice('twin:'.length) as RouteId];
     if (!entry) throw new Error(`No twin for ${target}`);
@@ -99,8 +114,100 @@ const diffCalls = (before: CallCounts, after: CallCounts): CallCounts =>
       .filter(([, count]) => count > 0),
   );
 
+/** The event a target's requests carry: the route's own, the baseline's for the calibrations. */
+const eventFor = (target: Target) =>
+  apiEvent(
+    target === 'mockCall' || target === 'catalogRead'
+      ? 'baseline'
+      : (target.replace(/^(twin|before):/, '') as RouteId),
+  );
+
+/** Statistics of one target's timed requests, from their latencies in milliseconds. */
+const statsOf = (
+  target: Target,
+  latencies: readonly number[],
+  extra: Pick<RequestStats, 'failures' | 'status' | 'callsPerRequest'>,
+): RequestStats => {
+  const { mean, p50, samples } = summarize(latencies);
+  const variance =
+    latencies.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(1, samples - 1);
+  return {
+    target,
+    samples,
+    meanMs: mean,
+    p50Ms: p50,
+    p99Ms: percentile(
+      [...latencies].sort((a, b) => a - b),
+      0.99,
+    ),
+    rmePercent: ((1.96 * Math.sqrt(variance / samples)) / mean) * 100,
+    ...extra,
+  };
+};
+
+/**
+ * Paired mode: two targets in this one process, their requests interleaved (a, b, then b, a,
+ * and so on), each timed alone. Whatever slows the process or the machine at a moment slows both
+ * sides of the pair, so the median of the pairs' differences is far steadier than a difference
+ * between two processes (whose p50s differ by ±0.1 ms for the same code, see docs/benchmarks.md).
+ */
+const timePaired = async (
+  [first, second]: readonly [Target, Target],
+  handlers: ReadonlyMap<Target, Handler>,
+  iterations: number,
+  warmupIterations: number,
+  extras: ReadonlyMap<Target, Pick<RequestStats, 'failures' | 'status' | 'callsPerRequest'>>,
+): Promise<WorkerMessage> => {
+  const failures = new Map<Target, number>();
+  const timeOne = async (target: Target): Promise<number> => {
+    const handler = handlers.get(target);
+    if (!handler) throw new Error(`${target} is not loaded`);
+    // Prepared outside the timed call, as the runtime prepares them outside the handler.
+    process.env._X_AMZN_TRACE_ID = nextTraceHeader();
+    const event = eventFor(target);
+    const context = createLambdaContext(`bench-${target}`);
+    const start = performance.now();
+    const response = await handler(event, context);
+    const elapsed = performance.now() - start;
+    if (response.statusCode >= 300) failures.set(target, (failures.get(target) ?? 0) + 1);
+    return elapsed;
+  };
+  for (let index = 0; index < warmupIterations; index++) {
+    await timeOne(first);
+    await timeOne(second);
+  }
+  failures.clear();
+  const firstLatencies: number[] = [];
+  const secondLatencies: number[] = [];
+  const differences: number[] = [];
+  for (let index = 0; index < iterations; index++) {
+    let a: number;
+    let b: number;
+    if (index % 2 === 0) {
+      a = await timeOne(first);
+      b = await timeOne(second);
+    } else {
+      b = await timeOne(second);
+      a = await timeOne(first);
+    }
+    firstLatencies.push(a);
+    secondLatencies.push(b);
+    differences.push(a - b);
+  }
+  const statsFor = (target: Target, latencies: readonly number[]) => {
+    const extra = extras.get(target);
+    if (!extra) throw new Error(`${target} was not checked`);
+    return statsOf(target, latencies, { ...extra, failures: failures.get(target) ?? 0 });
+  };
+  return {
+    stats: [statsFor(first, firstLatencies), statsFor(second, secondLatencies)],
+    pairedDifferenceP50Ms: summarize(differences).p50,
+  };
+};
+
 const main = async (): Promise<WorkerMessage> => {
-  const [targetList = '', iterationsArg = '2000', warmupArg = '200'] = process.argv.slice(2);
+  const [targetList = '', iterationsArg = '2000', warmupArg = '200', mode = ''] =
+    process.argv.slice(2);
   const targets = targetList.split(',') as Target[];
   const mocks = installMocks();
   const handlers = new Map<Target, Handler>();
@@ -118,16 +225,10 @@ const main = async (): Promise<WorkerMessage> => {
   const callsPerRequest = new Map<Target, CallCounts>();
   for (const [target, handler] of handlers) {
     // Prepared outside the timed call, as the runtime prepares them outside the handler.
-    const eventFor = () =>
-      apiEvent(
-        target === 'mockCall' || target === 'catalogRead'
-          ? 'baseline'
-          : (target.replace(/^twin:/, '') as RouteId),
-      );
-    let event = eventFor();
+    let event = eventFor(target);
     let context = createLambdaContext(`bench-${target}`);
     const before = mocks.calls();
-    const first = await handler(eventFor(), createLambdaContext(`bench-${target}`));
+    const first = await handler(eventFor(target), createLambdaContext(`bench-${target}`));
     callsPerRequest.set(target, diffCalls(before, mocks.calls()));
     statuses.set(target, first.statusCode);
     if (first.statusCode >= 300) {
@@ -144,11 +245,27 @@ const main = async (): Promise<WorkerMessage> => {
       {
         beforeEach: () => {
           process.env._X_AMZN_TRACE_ID = nextTraceHeader();
-          event = eventFor();
+          event = eventFor(target);
           context = createLambdaContext(`bench-${target}`);
         },
       },
     );
+  }
+  if (mode === 'paired') {
+    const [first, second] = targets;
+    if (targets.length !== 2 || !first || !second)
+      throw new Error('paired mode times exactly two targets');
+    const extras = new Map(
+      targets.map((target) => [
+        target,
+        {
+          failures: 0,
+          status: statuses.get(target) ?? 0,
+          callsPerRequest: callsPerRequest.get(target) ?? {},
+        },
+      ]),
+    );
+    return timePaired([first, second], handlers, Number(iterationsArg), Number(warmupArg), extras);
   }
   await bench.run();
 

@@ -23,24 +23,28 @@ export interface RequestStats {
 
 export interface WorkerMessage {
   readonly stats: readonly RequestStats[];
+  /** Paired mode: the median over the interleaved pairs of (first target − second target), ms. */
+  readonly pairedDifferenceP50Ms?: number;
 }
 
 const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'request-worker.ts');
 
 /**
- * Times the given targets in one fresh process (see `request-worker.ts`). The child's stdout,
- * where the handlers write their logs and metrics, is discarded; stderr is kept for errors.
+ * Runs the request worker on the given targets in one fresh process (see `request-worker.ts`).
+ * The child's stdout, where the handlers write their logs and metrics, is discarded; stderr is
+ * kept for errors.
  */
-export const measureRequests = (
+const runWorker = (
   targets: readonly string[],
   env: Record<string, string>,
   iterations: number,
   warmupIterations: number,
-  /** Another tree's request worker (before/after comparisons). @default this one */
-  worker = workerFile,
+  mode: '' | 'paired',
+  worker: string,
 ) =>
-  new Promise<readonly RequestStats[]>((resolve, reject) => {
-    const child = fork(worker, [targets.join(','), String(iterations), String(warmupIterations)], {
+  new Promise<WorkerMessage>((resolve, reject) => {
+    const args = [targets.join(','), String(iterations), String(warmupIterations)];
+    const child = fork(worker, mode ? [...args, mode] : args, {
       env: { PATH: process.env.PATH, ...env },
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -64,10 +68,38 @@ export const measureRequests = (
           new Error(`request worker for ${targets.join(',')} failed: ${message.error}\n${stderr}`),
         );
       } else {
-        resolve(message.stats);
+        resolve(message);
       }
     });
   });
+
+/** Times the given targets one after the other (tinybench) in one fresh process. */
+export const measureRequests = async (
+  targets: readonly string[],
+  env: Record<string, string>,
+  iterations: number,
+  warmupIterations: number,
+  /** Another tree's request worker (before/after comparisons). @default this one */
+  worker = workerFile,
+): Promise<readonly RequestStats[]> =>
+  (await runWorker(targets, env, iterations, warmupIterations, '', worker)).stats;
+
+/**
+ * Times two targets in one fresh process, their requests interleaved: the statistics of each and
+ * the median of the pairs' differences (first − second).
+ */
+export const measurePair = async (
+  pair: readonly [string, string],
+  env: Record<string, string>,
+  iterations: number,
+  warmupIterations: number,
+): Promise<{ first: RequestStats; second: RequestStats; differenceP50Ms: number }> => {
+  const message = await runWorker(pair, env, iterations, warmupIterations, 'paired', workerFile);
+  const [first, second] = message.stats;
+  if (!first || !second || message.pairedDifferenceP50Ms === undefined)
+    throw new Error(`paired run of ${pair.join(' and ')} returned no pair`);
+  return { first, second, differenceP50Ms: message.pairedDifferenceP50Ms };
+};
 
 /**
  * One handler's rounds (fresh processes, same settings) as one figure: samples and failures

@@ -26,7 +26,7 @@ import {
   renderMarkdown,
   SENTRY_BUNDLE_ID,
 } from './report.ts';
-import { measureRequests, mergeRounds, type RequestStats } from './request.ts';
+import { measurePair, measureRequests, mergeRounds, type RequestStats } from './request.ts';
 import { summarize } from './stats.ts';
 import { timeCliSynth, timeInMemorySynth } from './synth.ts';
 import { check, TARGETS, type TargetCheck } from './targets.ts';
@@ -191,42 +191,43 @@ const main = async () => {
   const requests: RequestComparison[] = [];
   let baselineInTracedProcess: RequestStats | undefined;
   for (const route of ROUTES) {
-    // getOrder's process also times the baseline after Tracer loaded: the process-wide cost.
-    const targets = route.id === 'getOrder' ? [route.id, 'baseline'] : [route.id];
+    if (route.id === 'getOrder') {
+      // The baseline timed in a process where Tracer has loaded: the process-wide cost.
+      const [, traced] = await measureRequests(
+        ['getOrder', 'baseline'],
+        requestEnv,
+        roundIterations,
+        WARMUP,
+      );
+      baselineInTracedProcess = traced;
+    }
     const hasTwin = TWIN_ENTRIES[route.id] !== undefined;
-    // Route and twin, each in a process of its own (neither pays for the other's hooks), in
-    // ROUNDS alternating pairs (route first, then twin first): a burst of load on the machine
-    // lands on both sides of some pair rather than on one side of the comparison.
+    // Route and twin in ROUNDS fresh processes, their requests interleaved in each (paired
+    // mode): the overhead is the median over the rounds of each process's median pair
+    // difference. Two processes of the same code differ by up to ±0.1 ms at p50; two handlers
+    // timed side by side in one process do not (docs/benchmarks.md).
     const routeRounds: RequestStats[] = [];
     const twinRounds: RequestStats[] = [];
+    const differences: number[] = [];
     for (let round = 0; round < (hasTwin ? ROUNDS : 1); round += 1) {
-      const runRoute = async () => {
-        const [stats, traced] = await measureRequests(targets, requestEnv, roundIterations, WARMUP);
-        if (!stats) throw new Error(`${route.id} produced no statistics`);
-        if (stats.failures > 0)
-          throw new Error(`${route.id}: ${stats.failures} timed requests did not answer 2xx`);
-        if (traced) baselineInTracedProcess = traced;
-        routeRounds.push(stats);
-      };
-      const runTwin = async () => {
-        if (!hasTwin) return;
-        const [twin] = await measureRequests(
-          [twinId(route.id)],
+      if (hasTwin) {
+        const { first, second, differenceP50Ms } = await measurePair(
+          [route.id, twinId(route.id)],
           requestEnv,
           roundIterations,
           WARMUP,
         );
-        if (!twin || twin.failures > 0)
-          throw new Error(`${twinId(route.id)}: timed requests did not answer 2xx`);
-        twinRounds.push(twin);
-      };
-      if (round % 2 === 0) {
-        await runRoute();
-        await runTwin();
+        routeRounds.push(first);
+        twinRounds.push(second);
+        differences.push(differenceP50Ms);
       } else {
-        await runTwin();
-        await runRoute();
+        const [stats] = await measureRequests([route.id], requestEnv, roundIterations, WARMUP);
+        if (stats) routeRounds.push(stats);
       }
+    }
+    for (const stats of [...routeRounds, ...twinRounds]) {
+      if (stats.failures > 0)
+        throw new Error(`${stats.target}: ${stats.failures} timed requests did not answer 2xx`);
     }
     const stats = mergeRounds(routeRounds);
     const twin = twinRounds.length > 0 ? mergeRounds(twinRounds) : undefined;
@@ -239,25 +240,27 @@ const main = async () => {
       ...(twin && {
         twin,
         overTwinMeanMs: stats.meanMs - twin.meanMs,
-        // The median of the paired rounds' differences: what the framework layer costs.
-        overTwinP50Ms: summarize(
-          routeRounds.map((round, index) => round.p50Ms - (twinRounds[index]?.p50Ms ?? NaN)),
-        ).p50,
+        // What the framework layer costs: the rounds' median of paired differences.
+        overTwinP50Ms: summarize(differences).p50,
       }),
     });
   }
 
   const beforeRequests: RequestStats[] = [];
+  const afterMinusBefore: Record<string, number> = {};
   if (before) {
     for (const route of ROUTES) {
-      const [stats] = await measureRequests(
-        [route.id],
-        requestEnv,
-        ITERATIONS,
+      // One process with both versions of the route, interleaved, as for the twins.
+      const { first, second, differenceP50Ms } = await measurePair(
+        [route.id, `before:${route.id}`],
+        { ...requestEnv, BENCH_BEFORE_DIR: before },
+        roundIterations * 2,
         WARMUP,
-        path.join(before, 'bench/request-worker.ts'),
       );
-      if (stats) beforeRequests.push({ ...stats, target: `before:${route.id}` });
+      beforeRequests.push({ ...second, target: `before:${route.id}` });
+      afterMinusBefore[route.id] = differenceP50Ms;
+      if (first.failures > 0 || second.failures > 0)
+        throw new Error(`${route.id}: timed requests did not answer 2xx`);
     }
   }
 
@@ -395,7 +398,7 @@ const main = async () => {
     bundles: [...bundles, ...beforeBundles],
     init,
     requests,
-    ...(before && { before: { ref: BEFORE_REF, requests: beforeRequests } }),
+    ...(before && { before: { ref: BEFORE_REF, requests: beforeRequests, afterMinusBefore } }),
     ...(synth ? { synth } : {}),
     diagnostics: {
       initWithoutSourceMaps,

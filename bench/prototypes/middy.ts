@@ -1,7 +1,6 @@
-/** middy core and the header normalizer alone. */
+/** middy core alone, with one middleware, as the API routes use it (see functions/commons/sequence.ts). */
 import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 
 export const handler = middy()
-  .use(httpHeaderNormalizer())
+  .use({ before: () => undefined })
   .handler(async () => ({ statusCode: 204, body: '' }));
