@@ -72,6 +72,20 @@ const REFINEMENTS: { readonly [K in ValidatedSchemaName]?: Refinement } = {
 const typeName = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 
+/** The value at a JSON pointer such as `/items`, or undefined where there is none. */
+const valueAt = (value: unknown, pointer: string): unknown =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<unknown>(
+      (node, key) =>
+        node !== null && typeof node === 'object'
+          ? (node as Record<string, unknown>)[key]
+          : undefined,
+      value,
+    );
+
 /** Issues that stop zod from checking the rest of the value (and running its refinements). */
 const ABORTING = new Set(['type', 'required']);
 
@@ -216,7 +230,14 @@ export const compiledValidator = <K extends ValidatedSchemaName>(
         issues: explain(data, shape, output.errors ?? [], messages.output ?? {}, refinement),
       };
     }
-    const refused = refinement ? explain(data, shape, [], {}, refinement) : [];
+    // On valid data explain only runs the refinement where it applies: do just that, and walk
+    // the value with explain (for zod's order of issues) only when the refinement refuses it.
+    // createOrder's body is the one refined, and the walk cost every valid order ~30 µs.
+    const refined = refinement ? valueAt(data, refinement.at) : undefined;
+    const refused =
+      refinement && refined !== undefined && refinement.issues(refined).length > 0
+        ? explain(data, shape, [], {}, refinement)
+        : [];
     if (refused.length > 0) return { success: false, issues: refused };
     return { success: true, data: data as Validated[K] };
   };

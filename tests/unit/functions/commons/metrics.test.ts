@@ -18,13 +18,16 @@ const SOURCE_DIRS = [
 ];
 /** Folders that are exempt: the Powertools-only twins of the benchmark call Powertools directly. */
 const EXEMPT_DIRS = ['bench/twins/'];
+/** Not sources: the benchmark's output (with `BENCH_BEFORE`, a copy of an older tree). */
+const OUTPUT_DIR = 'bench/.out/';
 /** The one module allowed to call `addMetric`. */
 const EMITTER = 'functions/commons/metrics.ts';
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && /\.[cm]?ts$/.test(entry.name))
-    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
+    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)))
+    .filter((file) => !file.startsWith(OUTPUT_DIR));
 
 /** Calls that add a metric under a name spelled in place (a string literal). */
 const literalAddMetricCalls = (source: string): string[] =>

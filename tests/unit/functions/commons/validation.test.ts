@@ -178,6 +178,17 @@ describe('compiled validators', () => {
       },
     ],
     [
+      'a repeated SKU and nothing else wrong',
+      {
+        ...validOrder(),
+        items: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'B', quantity: 1 },
+          { sku: 'A', quantity: 2 },
+        ],
+      },
+    ],
+    [
       'a repeated SKU beside a bad quantity',
       {
         customerId: 'c',
