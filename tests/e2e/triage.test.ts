@@ -112,7 +112,12 @@ describe.runIf(local)('incident triage on the local runtime', () => {
     // Assess: the baseline names the fault injection, with evidence the bundle holds.
     expect(incident.incidentId).toBe(incidentId);
     const fault = incident.hypotheses.find((h) => h.category === 'fault-injection');
-    expect(fault).toMatchObject({ source: 'baseline' });
+    // On failure, say which sources answered and what was proposed instead.
+    const seen = JSON.stringify({
+      sources: incident.bundle.sources,
+      hypotheses: incident.hypotheses.map(({ category, source }) => ({ category, source })),
+    });
+    expect(fault, seen).toMatchObject({ source: 'baseline' });
     const ids = new Set(incident.bundle.evidence.map((e) => e.id));
     expect(fault?.evidenceIds.every((id) => ids.has(id))).toBe(true);
     // Logs Insights was asked over every log group of the service (the functions' and the
