@@ -64,6 +64,7 @@ export interface BenchResults {
   /** The same routes at another git ref, measured in this run (BENCH_BEFORE). */
   readonly before?: {
     readonly ref: string;
+    /** `before:<route>` and `after:<route>`, timed side by side in one process per route. */
     readonly requests: readonly RequestStats[];
     /** Per route: the median pair difference after − before, timed side by side (ms). */
     readonly afterMinusBefore?: Readonly<Record<string, number>>;
@@ -289,6 +290,8 @@ export const renderMarkdown = (results: BenchResults): string => {
           const now = initOf(row.id);
           const twin = initOf(`twin:${row.id}`);
           const wasRequest = requests.find(({ target }) => target === `before:${row.id}`);
+          // From the same process as the before figure, so the two columns compare.
+          const nowRequest = requests.find(({ target }) => target === `after:${row.id}`);
           return [
             row.id,
             kib(bundleOf(`before:${row.id}`)?.bytes ?? Number.NaN),
@@ -301,7 +304,7 @@ export const renderMarkdown = (results: BenchResults): string => {
             was && twin ? `${(was.initMs.p50 / twin.initMs.p50).toFixed(2)}×` : '–',
             now && twin ? `${(now.initMs.p50 / twin.initMs.p50).toFixed(2)}×` : '–',
             ms(wasRequest?.p50Ms ?? Number.NaN, 3),
-            ms(row.route.p50Ms, 3),
+            ms(nowRequest?.p50Ms ?? row.route.p50Ms, 3),
             ms(afterMinusBefore[row.id] ?? Number.NaN, 3),
           ];
         }),

@@ -3,11 +3,13 @@
  * (see `env.ts`) and stdout discarded (handlers log and flush metrics to it, as on Lambda).
  * Installs the mocks, loads the requested handlers from source (the mocks stub the SDK classes
  * in node_modules, which a bundle would carry its own copy of), checks each answers 2xx, then
- * times them with tinybench and sends the statistics back over IPC.
+ * times them (one after the other with tinybench, or two interleaved in paired mode) and sends
+ * the statistics back over IPC.
  *
  * argv: `<target>[,<target>…] <iterations> <warmupIterations> [paired]`, a target being `baseline`,
  * `mockCall` (calibration), `catalogRead` (createOrder's catalog step alone), a route id, or
- * `twin:<route id>` (the route's Powertools-only twin). Targets share the process: load order matters (a handler that loads Tracer turns on
+ * `twin:<route id>` (the route's Powertools-only twin) or `before:<route id>` (the route in the
+ * tree `BENCH_BEFORE_DIR` names). Targets share the process: load order matters (a handler that loads Tracer turns on
  * X-Ray's async hooks for everything after it), which is why the parent runs the baseline alone.
  */
 import { randomBytes } from 'node:crypto';

@@ -40,11 +40,10 @@ const runWorker = (
   iterations: number,
   warmupIterations: number,
   mode: '' | 'paired',
-  worker: string,
 ) =>
   new Promise<WorkerMessage>((resolve, reject) => {
     const args = [targets.join(','), String(iterations), String(warmupIterations)];
-    const child = fork(worker, mode ? [...args, mode] : args, {
+    const child = fork(workerFile, mode ? [...args, mode] : args, {
       env: { PATH: process.env.PATH, ...env },
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -79,10 +78,8 @@ export const measureRequests = async (
   env: Record<string, string>,
   iterations: number,
   warmupIterations: number,
-  /** Another tree's request worker (before/after comparisons). @default this one */
-  worker = workerFile,
 ): Promise<readonly RequestStats[]> =>
-  (await runWorker(targets, env, iterations, warmupIterations, '', worker)).stats;
+  (await runWorker(targets, env, iterations, warmupIterations, '')).stats;
 
 /**
  * Times two targets in one fresh process, their requests interleaved: the statistics of each and
@@ -94,7 +91,7 @@ export const measurePair = async (
   iterations: number,
   warmupIterations: number,
 ): Promise<{ first: RequestStats; second: RequestStats; differenceP50Ms: number }> => {
-  const message = await runWorker(pair, env, iterations, warmupIterations, 'paired', workerFile);
+  const message = await runWorker(pair, env, iterations, warmupIterations, 'paired');
   const [first, second] = message.stats;
   if (!first || !second || message.pairedDifferenceP50Ms === undefined)
     throw new Error(`paired run of ${pair.join(' and ')} returned no pair`);

@@ -6,7 +6,7 @@
  *
  * Environment: BENCH_RUNS (init processes per bundle, default 25), BENCH_DIAGNOSTIC_RUNS
  * (default 5), BENCH_ITERATIONS (timed requests, default 12000), BENCH_WARMUP (default 1000),
- * BENCH_ROUNDS (route/twin process pairs per route, default 6), BENCH_ROUTES (a subset of route
+ * BENCH_ROUNDS (processes per route, each timing route and twin interleaved, default 6), BENCH_ROUTES (a subset of route
  * ids), BENCH_SYNTH=0 to skip the synth timings.
  */
 import { execFileSync } from 'node:child_process';
@@ -48,7 +48,7 @@ const INIT_RUNS = intFromEnv('BENCH_RUNS', 25);
 const DIAGNOSTIC_RUNS = intFromEnv('BENCH_DIAGNOSTIC_RUNS', 5);
 const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 12000);
 const WARMUP = intFromEnv('BENCH_WARMUP', 1000);
-/** Alternating route/twin process pairs per route; the timed requests are split among them. */
+/** Processes per route, each timing route and twin interleaved; the timed requests are split among them. */
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 6);
 const roundIterations = Math.max(1, Math.ceil(ITERATIONS / ROUNDS));
 const RUN_SYNTH = process.env.BENCH_SYNTH !== '0';
@@ -257,7 +257,10 @@ const main = async () => {
         roundIterations * 2,
         WARMUP,
       );
-      beforeRequests.push({ ...second, target: `before:${route.id}` });
+      beforeRequests.push(
+        { ...second, target: `before:${route.id}` },
+        { ...first, target: `after:${route.id}` },
+      );
       afterMinusBefore[route.id] = differenceP50Ms;
       if (first.failures > 0 || second.failures > 0)
         throw new Error(`${route.id}: timed requests did not answer 2xx`);

@@ -229,20 +229,16 @@ const routeLabels = (routeId: RouteId): MiddlewareObj<APIGatewayProxyEvent, Http
  */
 const headerNormalizer = (): MiddlewareObj<APIGatewayProxyEvent> => ({
   before: ({ event }) => {
-    if (event.headers) {
-      const headers: APIGatewayProxyEvent['headers'] = {};
-      for (const name of Object.keys(event.headers))
-        headers[name.toLowerCase()] = event.headers[name];
-      event.headers = headers;
-    }
-    if (event.multiValueHeaders) {
-      const headers: APIGatewayProxyEvent['multiValueHeaders'] = {};
-      for (const name of Object.keys(event.multiValueHeaders))
-        headers[name.toLowerCase()] = event.multiValueHeaders[name];
-      event.multiValueHeaders = headers;
-    }
+    if (event.headers) event.headers = lowerCaseNames(event.headers);
+    if (event.multiValueHeaders) event.multiValueHeaders = lowerCaseNames(event.multiValueHeaders);
   },
 });
+
+const lowerCaseNames = <T>(headers: Record<string, T>): Record<string, T> => {
+  const lowered: Record<string, T> = {};
+  for (const name of Object.keys(headers)) lowered[name.toLowerCase()] = headers[name] as T;
+  return lowered;
+};
 
 /**
  * The single place errors become responses: HttpErrors keep their status and public message;
