@@ -6,7 +6,7 @@ import type {
   Messages,
   Shape,
 } from './validators/compiled.js';
-import { MESSAGES } from './validators/compiled.js';
+import { codePointLength, MESSAGES } from './validators/compiled.js';
 import type { Validated, ValidatedSchemaName } from './validators/sources.ts';
 
 /**
@@ -122,8 +122,8 @@ const explain = (
       ).exec(key);
       if (!bound) continue;
       const limit = Number(bound[2]);
-      if (bound[1] === '<' ? node.length < limit : node.length > limit)
-        found.push({ path, message: text });
+      const length = typeof node === 'string' ? codePointLength(node) : node.length;
+      if (bound[1] === '<' ? length < limit : length > limit) found.push({ path, message: text });
     }
     return found;
   };

@@ -62,6 +62,8 @@ export declare const incidentActionRequestSchema: CompiledSchema;
 export declare const triagedIncidentsQuerySchema: CompiledSchema;
 export declare const hypothesisPathSchema: CompiledSchema;
 export declare const reviewRequestSchema: CompiledSchema;
+/** A string's length in code points (a surrogate pair counts once), as JSON Schema and zod count it. */
+export declare function codePointLength(text: string): number;
 export declare const MESSAGES: {
   /** By `<expected>|<received>`, as zod names the types. */
   readonly invalidType: Readonly<Record<string, string>>;

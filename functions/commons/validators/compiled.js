@@ -4,13 +4,14 @@
 "use strict";
 export const createOrderRequestInput = validate10;
 const schema11 = {"type":"object","properties":{"customerId":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"currency":{"default":"EUR","type":"string","enum":["EUR","USD","GBP"]},"items":{"minItems":1,"maxItems":50,"type":"array","items":{"type":"object","properties":{"sku":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"quantity":{"type":"integer","minimum":1,"maximum":1000},"unitPriceCents":{"type":"integer","minimum":0,"maximum":10000000}},"required":["sku","quantity"],"additionalProperties":false}},"contact":{"type":"object","properties":{"name":{"type":"string","minLength":1,"maxLength":100,"pattern":"(?=[\\s\\S]*\\S)^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff]*$"},"email":{"type":"string","maxLength":254,"pattern":"^[A-Za-z0-9_%+'-](?:[A-Za-z0-9_%+'.-]{0,62}[A-Za-z0-9_%+'-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$"},"phone":{"type":"string","pattern":"^\\+[1-9][0-9]{6,14}$"},"address":{"type":"object","properties":{"line1":{"type":"string","minLength":1,"maxLength":100,"pattern":"(?=[\\s\\S]*\\S)^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff]*$"},"line2":{"type":"string","minLength":1,"maxLength":100,"pattern":"(?=[\\s\\S]*\\S)^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff]*$"},"city":{"type":"string","minLength":1,"maxLength":60,"pattern":"(?=[\\s\\S]*\\S)^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff]*$"},"postcode":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 -]{1,10}[A-Za-z0-9]$"},"country":{"type":"string","pattern":"^(?:AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW)$"}},"required":["line1","city","postcode","country"],"additionalProperties":false}},"required":["name","email","phone","address"],"additionalProperties":false}},"required":["customerId","items","contact"],"additionalProperties":false};
-const pattern0 = new RegExp("^[A-Za-z0-9_-]{1,64}$", "");
-const pattern1 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "");
-const pattern2 = new RegExp("(?=[\\s\\S]*\\S)^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff]*$", "");
-const pattern3 = new RegExp("^[A-Za-z0-9_%+'-](?:[A-Za-z0-9_%+'.-]{0,62}[A-Za-z0-9_%+'-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$", "");
-const pattern4 = new RegExp("^\\+[1-9][0-9]{6,14}$", "");
-const pattern8 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 -]{1,10}[A-Za-z0-9]$", "");
-const pattern9 = new RegExp("^(?:AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW)$", "");
+const pattern0 = /* @__PURE__ */ new RegExp("^[A-Za-z0-9_-]{1,64}$", "");
+const pattern1 = /* @__PURE__ */ new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "");
+const pattern2 = /* @__PURE__ */ new RegExp("(?=[\\s\\S]*\\S)^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff]*$", "");
+const pattern3 = /* @__PURE__ */ new RegExp("^[A-Za-z0-9_%+'-](?:[A-Za-z0-9_%+'.-]{0,62}[A-Za-z0-9_%+'-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$", "");
+const pattern4 = /* @__PURE__ */ new RegExp("^\\+[1-9][0-9]{6,14}$", "");
+const pattern8 = /* @__PURE__ */ new RegExp("^[A-Za-z0-9][A-Za-z0-9 -]{1,10}[A-Za-z0-9]$", "");
+const pattern9 = /* @__PURE__ */ new RegExp("^(?:AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW)$", "");
+const func2 = codePointLength;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -343,7 +344,7 @@ errors++;
 if(data7.name !== undefined){
 let data8 = data7.name;
 if(typeof data8 === "string"){
-if(data8.length > 100){
+if(func2(data8) > 100){
 const err28 = {instancePath:instancePath+"/contact/name",schemaPath:"#/properties/contact/properties/name/maxLength",keyword:"maxLength",params:{limit: 100}};
 if(vErrors === null){
 vErrors = [err28];
@@ -353,7 +354,7 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(data8.length < 1){
+if(func2(data8) < 1){
 const err29 = {instancePath:instancePath+"/contact/name",schemaPath:"#/properties/contact/properties/name/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err29];
@@ -388,7 +389,7 @@ errors++;
 if(data7.email !== undefined){
 let data9 = data7.email;
 if(typeof data9 === "string"){
-if(data9.length > 254){
+if(func2(data9) > 254){
 const err32 = {instancePath:instancePath+"/contact/email",schemaPath:"#/properties/contact/properties/email/maxLength",keyword:"maxLength",params:{limit: 254}};
 if(vErrors === null){
 vErrors = [err32];
@@ -503,7 +504,7 @@ errors++;
 if(data11.line1 !== undefined){
 let data12 = data11.line1;
 if(typeof data12 === "string"){
-if(data12.length > 100){
+if(func2(data12) > 100){
 const err42 = {instancePath:instancePath+"/contact/address/line1",schemaPath:"#/properties/contact/properties/address/properties/line1/maxLength",keyword:"maxLength",params:{limit: 100}};
 if(vErrors === null){
 vErrors = [err42];
@@ -513,7 +514,7 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(data12.length < 1){
+if(func2(data12) < 1){
 const err43 = {instancePath:instancePath+"/contact/address/line1",schemaPath:"#/properties/contact/properties/address/properties/line1/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err43];
@@ -548,7 +549,7 @@ errors++;
 if(data11.line2 !== undefined){
 let data13 = data11.line2;
 if(typeof data13 === "string"){
-if(data13.length > 100){
+if(func2(data13) > 100){
 const err46 = {instancePath:instancePath+"/contact/address/line2",schemaPath:"#/properties/contact/properties/address/properties/line2/maxLength",keyword:"maxLength",params:{limit: 100}};
 if(vErrors === null){
 vErrors = [err46];
@@ -558,7 +559,7 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data13.length < 1){
+if(func2(data13) < 1){
 const err47 = {instancePath:instancePath+"/contact/address/line2",schemaPath:"#/properties/contact/properties/address/properties/line2/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err47];
@@ -593,7 +594,7 @@ errors++;
 if(data11.city !== undefined){
 let data14 = data11.city;
 if(typeof data14 === "string"){
-if(data14.length > 60){
+if(func2(data14) > 60){
 const err50 = {instancePath:instancePath+"/contact/address/city",schemaPath:"#/properties/contact/properties/address/properties/city/maxLength",keyword:"maxLength",params:{limit: 60}};
 if(vErrors === null){
 vErrors = [err50];
@@ -603,7 +604,7 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(data14.length < 1){
+if(func2(data14) < 1){
 const err51 = {instancePath:instancePath+"/contact/address/city",schemaPath:"#/properties/contact/properties/address/properties/city/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err51];
@@ -746,7 +747,7 @@ errors++;
 if(data.reason !== undefined){
 let data0 = data.reason;
 if(typeof data0 === "string"){
-if(data0.length > 500){
+if(func2(data0) > 500){
 const err1 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 500}};
 if(vErrors === null){
 vErrors = [err1];
@@ -756,7 +757,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data0.length < 1){
+if(func2(data0) < 1){
 const err2 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err2];
@@ -795,7 +796,7 @@ return errors === 0;
 
 export const listOrdersQueryInput = validate12;
 const schema13 = {"type":"object","properties":{"customerId":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"limit":{"type":"string","pattern":"^\\d{1,16}$"},"cursor":{"type":"string","minLength":1,"maxLength":1024}},"required":["customerId"],"additionalProperties":false};
-const pattern11 = new RegExp("^\\d{1,16}$", "");
+const pattern11 = /* @__PURE__ */ new RegExp("^\\d{1,16}$", "");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -876,7 +877,7 @@ errors++;
 if(data.cursor !== undefined){
 let data2 = data.cursor;
 if(typeof data2 === "string"){
-if(data2.length > 1024){
+if(func2(data2) > 1024){
 const err6 = {instancePath:instancePath+"/cursor",schemaPath:"#/properties/cursor/maxLength",keyword:"maxLength",params:{limit: 1024}};
 if(vErrors === null){
 vErrors = [err6];
@@ -886,7 +887,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data2.length < 1){
+if(func2(data2) < 1){
 const err7 = {instancePath:instancePath+"/cursor",schemaPath:"#/properties/cursor/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err7];
@@ -1015,7 +1016,7 @@ errors++;
 if(data.cursor !== undefined){
 let data2 = data.cursor;
 if(typeof data2 === "string"){
-if(data2.length > 1024){
+if(func2(data2) > 1024){
 const err7 = {instancePath:instancePath+"/cursor",schemaPath:"#/properties/cursor/maxLength",keyword:"maxLength",params:{limit: 1024}};
 if(vErrors === null){
 vErrors = [err7];
@@ -1025,7 +1026,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data2.length < 1){
+if(func2(data2) < 1){
 const err8 = {instancePath:instancePath+"/cursor",schemaPath:"#/properties/cursor/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err8];
@@ -1064,7 +1065,7 @@ return errors === 0;
 
 export const orderPathInput = validate14;
 const schema15 = {"type":"object","properties":{"orderId":{"type":"string","pattern":"^ord_[0-9a-f]{32}$"}},"required":["orderId"],"additionalProperties":false};
-const pattern13 = new RegExp("^ord_[0-9a-f]{32}$", "");
+const pattern13 = /* @__PURE__ */ new RegExp("^ord_[0-9a-f]{32}$", "");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1134,7 +1135,7 @@ return errors === 0;
 
 export const idempotencyKeyInput = validate15;
 const schema16 = {"type":"string","pattern":"^[A-Za-z0-9_-]{8,128}$"};
-const pattern14 = new RegExp("^[A-Za-z0-9_-]{8,128}$", "");
+const pattern14 = /* @__PURE__ */ new RegExp("^[A-Za-z0-9_-]{8,128}$", "");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1167,7 +1168,7 @@ return errors === 0;
 
 export const consumersInput = validate16;
 const schema17 = {"type":"array","items":{"type":"object","properties":{"name":{"type":"string","pattern":"^[a-z][a-z0-9-]{0,31}$"},"clientId":{"type":"string","minLength":1},"apiKeyId":{"type":"string","minLength":1}},"required":["name","clientId","apiKeyId"],"additionalProperties":false}};
-const pattern15 = new RegExp("^[a-z][a-z0-9-]{0,31}$", "");
+const pattern15 = /* @__PURE__ */ new RegExp("^[a-z][a-z0-9-]{0,31}$", "");
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1247,7 +1248,7 @@ errors++;
 if(data0.clientId !== undefined){
 let data2 = data0.clientId;
 if(typeof data2 === "string"){
-if(data2.length < 1){
+if(func2(data2) < 1){
 const err6 = {instancePath:instancePath+"/" + i0+"/clientId",schemaPath:"#/items/properties/clientId/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err6];
@@ -1272,7 +1273,7 @@ errors++;
 if(data0.apiKeyId !== undefined){
 let data3 = data0.apiKeyId;
 if(typeof data3 === "string"){
-if(data3.length < 1){
+if(func2(data3) < 1){
 const err8 = {instancePath:instancePath+"/" + i0+"/apiKeyId",schemaPath:"#/items/properties/apiKeyId/minLength",keyword:"minLength",params:{limit: 1}};
 if(vErrors === null){
 vErrors = [err8];
@@ -1746,7 +1747,7 @@ return errors === 0;
 
 export const incidentPathInput = validate20;
 const schema21 = {"type":"object","properties":{"incidentId":{"type":"string","pattern":"^[^#]{1,255}#\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$"}},"required":["incidentId"],"additionalProperties":false};
-const pattern16 = new RegExp("^[^#]{1,255}#\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$", "");
+const pattern16 = /* @__PURE__ */ new RegExp("^[^#]{1,255}#\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$", "");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1836,7 +1837,7 @@ errors++;
 if(data.note !== undefined){
 let data0 = data.note;
 if(typeof data0 === "string"){
-if(data0.length > 500){
+if(func2(data0) > 500){
 const err1 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 500}};
 if(vErrors === null){
 vErrors = [err1];
@@ -1875,7 +1876,7 @@ return errors === 0;
 
 export const triagedIncidentsQueryInput = validate22;
 const schema23 = {"type":"object","properties":{"limit":{"type":"string","pattern":"^\\d{1,3}$"},"cursor":{"type":"string","maxLength":2048}},"additionalProperties":false};
-const pattern17 = new RegExp("^\\d{1,3}$", "");
+const pattern17 = /* @__PURE__ */ new RegExp("^\\d{1,3}$", "");
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1921,7 +1922,7 @@ errors++;
 if(data.cursor !== undefined){
 let data1 = data.cursor;
 if(typeof data1 === "string"){
-if(data1.length > 2048){
+if(func2(data1) > 2048){
 const err3 = {instancePath:instancePath+"/cursor",schemaPath:"#/properties/cursor/maxLength",keyword:"maxLength",params:{limit: 2048}};
 if(vErrors === null){
 vErrors = [err3];
@@ -2015,7 +2016,7 @@ errors++;
 if(data.cursor !== undefined){
 let data1 = data.cursor;
 if(typeof data1 === "string"){
-if(data1.length > 2048){
+if(func2(data1) > 2048){
 const err4 = {instancePath:instancePath+"/cursor",schemaPath:"#/properties/cursor/maxLength",keyword:"maxLength",params:{limit: 2048}};
 if(vErrors === null){
 vErrors = [err4];
@@ -2054,7 +2055,7 @@ return errors === 0;
 
 export const hypothesisPathInput = validate24;
 const schema25 = {"type":"object","properties":{"incidentId":{"type":"string","pattern":"^[^#]{1,255}#\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$"},"hypothesisId":{"type":"string","pattern":"^h-\\d{1,2}$"}},"required":["incidentId","hypothesisId"],"additionalProperties":false};
-const pattern19 = new RegExp("^h-\\d{1,2}$", "");
+const pattern19 = /* @__PURE__ */ new RegExp("^h-\\d{1,2}$", "");
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2222,7 +2223,7 @@ errors++;
 if(data.reason !== undefined){
 let data1 = data.reason;
 if(typeof data1 === "string"){
-if(data1.length > 1000){
+if(func2(data1) > 1000){
 const err5 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1000}};
 if(vErrors === null){
 vErrors = [err5];
@@ -2232,7 +2233,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data1.length < 3){
+if(func2(data1) < 3){
 const err6 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 3}};
 if(vErrors === null){
 vErrors = [err6];
@@ -2269,6 +2270,18 @@ validate25.errors = vErrors;
 return errors === 0;
 }
 
+
+/** A string's length in code points (a surrogate pair counts once), as JSON Schema and zod count it. */
+export function codePointLength(text) {
+  let length = text.length;
+  for (let index = 0; index < text.length - 1; index++) {
+    if ((text.charCodeAt(index) & 0xfc00) === 0xd800 && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+      length--;
+      index++;
+    }
+  }
+  return length;
+}
 
 export const createOrderRequestSchema = {"shape":{"o":{"customerId":0,"currency":0,"items":{"a":{"o":{"sku":0,"quantity":{"i":1},"unitPriceCents":{"i":1}}}},"contact":{"o":{"name":0,"email":0,"phone":0,"address":{"o":{"line1":0,"line2":0,"city":0,"postcode":0,"country":0}}}}}},"output":false,"messages":{"input":{"#/required/customerId":"Invalid input: expected string, received undefined","#/required/items":"Invalid input: expected array, received undefined","#/required/contact":"Invalid input: expected object, received undefined","#/properties/customerId/pattern":"Must be 1–64 letters, digits, _ or -","#/properties/currency/enum":"Invalid option: expected one of \"EUR\"|\"USD\"|\"GBP\"","#/properties/items/minItems":"Too small: expected array to have >=1 items","#/properties/items/maxItems":"Too big: expected array to have <=50 items","#/properties/items/length<1/string":"Too small: expected string to have >=1 characters","#/properties/items/length>50/string":"Too big: expected string to have <=50 characters","#/properties/items/length<1/array":"Too small: expected array to have >=1 items","#/properties/items/length>50/array":"Too big: expected array to have <=50 items","#/properties/items/items/required/sku":"Invalid input: expected string, received undefined","#/properties/items/items/required/quantity":"Invalid input: expected number, received undefined","#/properties/items/items/properties/sku/pattern":"Must be 1–64 letters, digits, ., _ or -","#/properties/items/items/properties/quantity/minimum":"Too small: expected number to be >=1","#/properties/items/items/properties/quantity/maximum":"Too big: expected number to be <=1000","#/properties/items/items/properties/unitPriceCents/minimum":"Too small: expected number to be >=0","#/properties/items/items/properties/unitPriceCents/maximum":"Too big: expected number to be <=10000000","#/properties/contact/required/name":"Invalid input: expected string, received undefined","#/properties/contact/required/email":"Invalid input: expected string, received undefined","#/properties/contact/required/phone":"Invalid input: expected string, received undefined","#/properties/contact/required/address":"Invalid input: expected object, received undefined","#/properties/contact/properties/name/minLength":"Too small: expected string to have >=1 characters","#/properties/contact/properties/name/maxLength":"Too big: expected string to have <=100 characters","#/properties/contact/properties/name/pattern":"Must not be blank nor contain control or format characters","#/properties/contact/properties/name/length<1/string":"Too small: expected string to have >=1 characters","#/properties/contact/properties/name/length>100/string":"Too big: expected string to have <=100 characters","#/properties/contact/properties/name/length<1/array":"Too small: expected array to have >=1 items","#/properties/contact/properties/name/length>100/array":"Too big: expected array to have <=100 items","#/properties/contact/properties/email/maxLength":"Too big: expected string to have <=254 characters","#/properties/contact/properties/email/pattern":"Must be an email address such as name@example.com","#/properties/contact/properties/email/length>254/string":"Too big: expected string to have <=254 characters","#/properties/contact/properties/email/length>254/array":"Too big: expected array to have <=254 items","#/properties/contact/properties/phone/pattern":"Must be an E.164 phone number: +, country code and number, no spaces (e.g. +442071838750)","#/properties/contact/properties/address/required/line1":"Invalid input: expected string, received undefined","#/properties/contact/properties/address/required/city":"Invalid input: expected string, received undefined","#/properties/contact/properties/address/required/postcode":"Invalid input: expected string, received undefined","#/properties/contact/properties/address/required/country":"Invalid input: expected string, received undefined","#/properties/contact/properties/address/properties/line1/minLength":"Too small: expected string to have >=1 characters","#/properties/contact/properties/address/properties/line1/maxLength":"Too big: expected string to have <=100 characters","#/properties/contact/properties/address/properties/line1/pattern":"Must not be blank nor contain control or format characters","#/properties/contact/properties/address/properties/line1/length<1/string":"Too small: expected string to have >=1 characters","#/properties/contact/properties/address/properties/line1/length>100/string":"Too big: expected string to have <=100 characters","#/properties/contact/properties/address/properties/line1/length<1/array":"Too small: expected array to have >=1 items","#/properties/contact/properties/address/properties/line1/length>100/array":"Too big: expected array to have <=100 items","#/properties/contact/properties/address/properties/line2/minLength":"Too small: expected string to have >=1 characters","#/properties/contact/properties/address/properties/line2/maxLength":"Too big: expected string to have <=100 characters","#/properties/contact/properties/address/properties/line2/pattern":"Must not be blank nor contain control or format characters","#/properties/contact/properties/address/properties/line2/length<1/string":"Too small: expected string to have >=1 characters","#/properties/contact/properties/address/properties/line2/length>100/string":"Too big: expected string to have <=100 characters","#/properties/contact/properties/address/properties/line2/length<1/array":"Too small: expected array to have >=1 items","#/properties/contact/properties/address/properties/line2/length>100/array":"Too big: expected array to have <=100 items","#/properties/contact/properties/address/properties/city/minLength":"Too small: expected string to have >=1 characters","#/properties/contact/properties/address/properties/city/maxLength":"Too big: expected string to have <=60 characters","#/properties/contact/properties/address/properties/city/pattern":"Must not be blank nor contain control or format characters","#/properties/contact/properties/address/properties/city/length<1/string":"Too small: expected string to have >=1 characters","#/properties/contact/properties/address/properties/city/length>60/string":"Too big: expected string to have <=60 characters","#/properties/contact/properties/address/properties/city/length<1/array":"Too small: expected array to have >=1 items","#/properties/contact/properties/address/properties/city/length>60/array":"Too big: expected array to have <=60 items","#/properties/contact/properties/address/properties/postcode/pattern":"Must be 3–12 letters, digits, spaces or -","#/properties/contact/properties/address/properties/country/pattern":"Must be an ISO 3166-1 alpha-2 country code in capitals, such as GB or DE"}}};
 export const cancelOrderRequestSchema = {"shape":{"o":{"reason":0}},"output":false,"messages":{"input":{"#/properties/reason/minLength":"Too small: expected string to have >=1 characters","#/properties/reason/maxLength":"Too big: expected string to have <=500 characters","#/properties/reason/length<1/string":"Too small: expected string to have >=1 characters","#/properties/reason/length>500/string":"Too big: expected string to have <=500 characters","#/properties/reason/length<1/array":"Too small: expected array to have >=1 items","#/properties/reason/length>500/array":"Too big: expected array to have <=500 items"}}};

@@ -71,6 +71,12 @@ const REPLACEMENTS: readonly unknown[] = [
   'SKU-1',
   "' OR '1'='1",
   'x'.repeat(1025),
+  // Astral characters (two UTF-16 units each) across every length bound of the schemas (3, 60,
+  // 100, 128, 254, 256, 500, 1000, 1024, 2048): lengths count code points, as in JSON Schema.
+  ...[2, 31, 51, 65, 128, 251, 501, 513, 1025].map((count) => '\u{1F600}'.repeat(count)),
+  // Lone surrogates count one each.
+  '\ud83d',
+  'a\udc00b',
   [],
   [{}],
   {},
@@ -247,6 +253,27 @@ describe('compiled validators', () => {
         { path: ['customerId'], message: 'Invalid input: expected string, received number' },
         { path: ['items', 0, 'quantity'], message: 'Too small: expected number to be >=1' },
         { path: [], message: 'Unrecognized key: "discount"' },
+      ],
+    });
+  });
+
+  it("counts a string's length in code points, as the OpenAPI document's maxLength does", () => {
+    // 60 emoji are 120 UTF-16 units: the city's limit is 60 characters, and these are 60.
+    const withCity = (city: string) => ({
+      ...validOrder(),
+      contact: { ...TEST_CONTACT, address: { ...TEST_CONTACT.address, city } },
+    });
+
+    expect(validators.createOrderRequest.validate(withCity('\u{1F3D9}'.repeat(60))).success).toBe(
+      true,
+    );
+    expect(validators.createOrderRequest.validate(withCity('\u{1F3D9}'.repeat(61)))).toEqual({
+      success: false,
+      issues: [
+        {
+          path: ['contact', 'address', 'city'],
+          message: 'Too big: expected string to have <=60 characters',
+        },
       ],
     });
   });
