@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { type Summary, summarize } from './stats.ts';
+import { pairedRatio, type Summary, summarize } from './stats.ts';
 
 const RESULT_MARKER = '@@bench-init@@';
 
@@ -99,6 +99,8 @@ export interface InitResult {
   readonly cpuMs: Summary;
   /** The wall-clock samples in run order, so a caller can pair runs of two targets. */
   readonly samplesMs: readonly number[];
+  /** The CPU samples in run order, likewise. */
+  readonly cpuSamplesMs: readonly number[];
   readonly heapUsedMiB: number;
   /** Sockets, DNS look-ups or fetches started while loading; must be empty. */
   readonly networkCalls: readonly string[];
@@ -106,7 +108,9 @@ export interface InitResult {
 
 /**
  * Loads each bundle in `runs` fresh node processes. Runs are interleaved (every target once,
- * then again) so a burst of machine noise is shared rather than landing on one target.
+ * then again, in reverse order every other time), so a burst of machine noise is shared rather
+ * than landing on one target, and targets listed next to each other (a route and its twin) run
+ * one right after the other in every run, alternately first: their n-th samples can be paired.
  */
 export const measureInit = async (
   targets: readonly InitTarget[],
@@ -115,7 +119,7 @@ export const measureInit = async (
 ): Promise<InitResult[]> => {
   const samples = new Map<string, ProbeResult[]>(targets.map(({ id }) => [id, []]));
   for (let run = 0; run < runs; run += 1) {
-    for (const target of targets) {
+    for (const target of run % 2 === 0 ? targets : [...targets].reverse()) {
       const result = await probeOnce(
         target.file,
         { PATH: process.env.PATH, ...target.env },
@@ -134,8 +138,23 @@ export const measureInit = async (
       initMs: summarize(results.map((r) => r.initMs)),
       cpuMs: summarize(results.map((r) => r.cpuMs)),
       samplesMs: results.map((r) => r.initMs),
+      cpuSamplesMs: results.map((r) => r.cpuMs),
       heapUsedMiB: heap / 1024 / 1024,
       networkCalls: [...new Set(results.flatMap((r) => r.networkCalls))],
     };
   });
 };
+
+/**
+ * Init of `route` relative to `reference` (its twin, or its earlier version), wall clock or CPU:
+ * the median over runs of the ratio of their samples in the same run, taken one right after the
+ * other (see {@link measureInit}).
+ */
+export const initRatio = (
+  route: InitResult,
+  reference: InitResult,
+  clock: 'wall' | 'cpu' = 'wall',
+): number =>
+  clock === 'wall'
+    ? pairedRatio(route.samplesMs, reference.samplesMs)
+    : pairedRatio(route.cpuSamplesMs, reference.cpuSamplesMs);

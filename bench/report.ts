@@ -1,5 +1,5 @@
 import type { BundleResult } from './bundle.ts';
-import type { InitResult } from './init.ts';
+import { type InitResult, initRatio } from './init.ts';
 import type { RequestStats } from './request.ts';
 import type { CliSynthResult, InMemorySynthResult } from './synth.ts';
 import { TARGETS, type TargetCheck, verdict } from './targets.ts';
@@ -104,7 +104,7 @@ export const renderMarkdown = (results: BenchResults): string => {
 
   out.push(
     `## Bundle size and module init\n`,
-    `Init: wall-clock time of the \`import()\` of the bundle, and the CPU time the process spent meanwhile (every thread; on a shared machine it moves far less than wall time), in ${meta.initRuns} fresh \`node ${meta.initNodeOptions.join(' ')}\` processes each (runs interleaved), Lambda-like environment. Each route beside its **Powertools-only twin** (bench/twins: the same SDK clients and Powertools utilities, no validation, no middy, no project code; target p50 ≤ ${TARGETS.initRatioTwin}× twin) and the **bare** baseline (no Powertools; first target ≤ ${TARGETS.initRatio}×).\n`,
+    `Init: wall-clock time of the \`import()\` of the bundle, and the CPU time the process spent meanwhile (every thread; on a shared machine it moves far less than wall time), in ${meta.initRuns} fresh \`node ${meta.initNodeOptions.join(' ')}\` processes each (runs interleaved, each route right beside its twin and alternately first), Lambda-like environment. Each route beside its **Powertools-only twin** (bench/twins: the same SDK clients and Powertools utilities, no validation, no middy, no project code; target ≤ ${TARGETS.initRatioTwin}× twin, judged on × twin: the median over the runs of route ÷ twin in the same run, which a drift of the machine's speed during the run does not move) and the **bare** baseline (no Powertools; first target ≤ ${TARGETS.initRatio}×).\n`,
   );
   const initOf = (id: string) => results.init.find((row) => row.id === id);
   const bundleOf = (id: string) => results.bundles.find((row) => row.id === id);
@@ -135,7 +135,7 @@ export const renderMarkdown = (results: BenchResults): string => {
           const twin = initOf(`twin:${init.id}`);
           const twinBundle = bundleOf(`twin:${init.id}`);
           const ratio = init.initMs.p50 / baseP50;
-          const twinRatio = twin ? init.initMs.p50 / twin.initMs.p50 : Number.NaN;
+          const twinRatio = twin ? initRatio(init, twin) : Number.NaN;
           const isBaseline = init.id === 'baseline';
           return [
             isBaseline ? '**bare baseline** (GetItem, no Powertools)' : init.id,
@@ -149,7 +149,7 @@ export const renderMarkdown = (results: BenchResults): string => {
             isBaseline ? '–' : twin ? verdict(twinRatio <= TARGETS.initRatioTwin) : 'no twin',
             ms(init.cpuMs.p50),
             twin ? ms(twin.cpuMs.p50) : '–',
-            twin ? `${(init.cpuMs.p50 / twin.cpuMs.p50).toFixed(2)}×` : '–',
+            twin ? `${initRatio(init, twin, 'cpu').toFixed(2)}×` : '–',
             `${ratio.toFixed(2)}×`,
             isBaseline || init.id === SENTRY_BUNDLE_ID ? '–' : verdict(ratio <= TARGETS.initRatio),
             init.heapUsedMiB.toFixed(1),
@@ -301,8 +301,8 @@ export const renderMarkdown = (results: BenchResults): string => {
             ms(was?.cpuMs.p50 ?? Number.NaN),
             ms(now?.cpuMs.p50 ?? Number.NaN),
             ms(twin?.initMs.p50 ?? Number.NaN),
-            was && twin ? `${(was.initMs.p50 / twin.initMs.p50).toFixed(2)}×` : '–',
-            now && twin ? `${(now.initMs.p50 / twin.initMs.p50).toFixed(2)}×` : '–',
+            was && twin ? `${initRatio(was, twin).toFixed(2)}×` : '–',
+            now && twin ? `${initRatio(now, twin).toFixed(2)}×` : '–',
             ms(wasRequest?.p50Ms ?? Number.NaN, 3),
             ms(nowRequest?.p50Ms ?? row.route.p50Ms, 3),
             ms(afterMinusBefore[row.id] ?? Number.NaN, 3),

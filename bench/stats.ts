@@ -33,3 +33,23 @@ export const summarize = (values: readonly number[]): Summary => {
     max: sorted.at(-1) ?? Number.NaN,
   };
 };
+
+/**
+ * The median of the ratios of paired samples (`numerator[i] / denominator[i]`, taken at about
+ * the same moment): a drift of the machine's speed during a run moves both sides of a pair, so
+ * it cancels here, where it would not in the ratio of two separate medians.
+ */
+export const pairedRatio = (
+  numerator: readonly number[],
+  denominator: readonly number[],
+): number => {
+  const count = Math.min(numerator.length, denominator.length);
+  const ratios = Array.from(
+    { length: count },
+    (_, index) => (numerator[index] ?? Number.NaN) / (denominator[index] ?? Number.NaN),
+  );
+  return percentile(
+    ratios.sort((a, b) => a - b),
+    0.5,
+  );
+};

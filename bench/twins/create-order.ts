@@ -1,7 +1,9 @@
 /**
  * createOrder's Powertools-only twin: Powertools idempotency on the Idempotency-Key header (its
- * DynamoDB persistence layer), the catalog read (one BatchGetCommand), the pricing quote (a
- * fetch) and the order's write, instrumented by hand. No validation: the body is trusted.
+ * DynamoDB persistence layer), with the payload check the route uses too (a hash of the parsed
+ * body, so a reused key with another body is refused), the catalog read (one BatchGetCommand),
+ * the pricing quote (a fetch) and the order's write, instrumented by hand. No validation: the
+ * body is trusted.
  */
 import { randomUUID } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -74,6 +76,9 @@ const createOrder = async (event: APIGatewayProxyEvent) => {
 export const handler = instrumented(
   makeIdempotent(createOrder, {
     persistenceStore,
-    config: new IdempotencyConfig({ eventKeyJmesPath: 'headers."Idempotency-Key"' }),
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: 'headers."Idempotency-Key"',
+      payloadValidationJmesPath: 'powertools_json(body)',
+    }),
   }),
 );
