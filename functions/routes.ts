@@ -117,6 +117,13 @@ export type RouteId =
   | 'reviewHypothesis'
   | 'startTriage';
 
+/**
+ * The routes that take no credential, as {@link ROUTES} says (a unit test holds the two equal).
+ * A function decides from this set whether its route is authenticated, so that its bundle does
+ * not carry the whole table; a route not listed is authenticated (fails closed).
+ */
+export const PUBLIC_ROUTES: ReadonlySet<RouteId> = /* @__PURE__ */ new Set<RouteId>(['health']);
+
 export const ROUTES: readonly RouteDefinition[] = [
   {
     id: 'createOrder',

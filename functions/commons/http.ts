@@ -4,7 +4,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ROUTES, type RouteId } from '../routes.ts';
+import { PUBLIC_ROUTES, type RouteId } from '../routes.ts';
 import { type Caller, type ConsumerBinding, parseConsumers, resolveCaller } from './caller.ts';
 import { correlation } from './correlation.ts';
 import { env } from './env.ts';
@@ -298,7 +298,7 @@ export const httpRoute = <B = undefined, Q = undefined, P = undefined>(
   const faults = options.faults ?? ssmFaultSource();
   if (faults) middlewares.push(faultInjection(options.routeId, faults));
   // Read once, at load, by authenticated routes only (the stack gives them the consumer list).
-  const authenticated = ROUTES.find((route) => route.id === options.routeId)?.auth.type === 'oauth';
+  const authenticated = !PUBLIC_ROUTES.has(options.routeId);
   const consumers = authenticated ? parseConsumers(env.consumers()) : undefined;
   middlewares.push(validation(options, env.maxBodyBytes(), consumers));
   const chain = middy<APIGatewayProxyEvent, HttpResult>().use(sequence(middlewares));

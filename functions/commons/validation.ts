@@ -16,6 +16,14 @@ import type { Validated, ValidatedSchemaName } from './validators/sources.ts';
  * problem details are those zod gives. A unit test holds the two to the same answers.
  */
 
+/** zod's message for a value of type `received` where `expected` is expected, if it has one. */
+const invalidTypeMessage = (expected: string, received: string): string | undefined => {
+  const { template, expected: expectedNames, received: receivedNames } = MESSAGES.invalidType;
+  return expectedNames.includes(expected) && receivedNames.includes(received)
+    ? template.replace('{expected}', expected).replace('{received}', received)
+    : undefined;
+};
+
 /** One reason a value was rejected, as zod reports it. */
 export interface ValidationIssue {
   readonly path: readonly PropertyKey[];
@@ -145,8 +153,7 @@ const explain = (
       const enumMessage = messages[typeError.schemaPath.replace(/\/type$/, '/enum')];
       issues.push({
         path,
-        message:
-          enumMessage ?? MESSAGES.invalidType[`${name}|${typeName(node)}`] ?? message(typeError),
+        message: enumMessage ?? invalidTypeMessage(name, typeName(node)) ?? message(typeError),
       });
       issues.push(...lengthIssues(node, typeError.schemaPath.replace(/\/type$/, ''), path));
       aborted = true;

@@ -65,8 +65,13 @@ export declare const reviewRequestSchema: CompiledSchema;
 /** A string's length in code points (a surrogate pair counts once), as JSON Schema and zod count it. */
 export declare function codePointLength(text: string): number;
 export declare const MESSAGES: {
-  /** By `<expected>|<received>`, as zod names the types. */
-  readonly invalidType: Readonly<Record<string, string>>;
+  /** For a value of the wrong type; the types as zod names them. */
+  readonly invalidType: {
+    /** With `{expected}` and `{received}` to fill in, for the types listed below. */
+    readonly template: string;
+    readonly expected: readonly string[];
+    readonly received: readonly string[];
+  };
   readonly unrecognizedKey: string;
   readonly unrecognizedKeys: string;
   readonly aboveSafeInteger: string;
