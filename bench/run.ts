@@ -4,7 +4,7 @@
  * Prints a Markdown report and writes `bench/.out/results.json`. Exits non-zero on errors only;
  * a missed target is reported, not fatal. See docs/benchmarks.md.
  *
- * Environment: BENCH_RUNS (init processes per bundle, default 25), BENCH_DIAGNOSTIC_RUNS
+ * Environment: BENCH_RUNS (init processes per bundle, default 40), BENCH_DIAGNOSTIC_RUNS
  * (default 5), BENCH_ITERATIONS (timed requests, default 12000), BENCH_WARMUP (default 1000),
  * BENCH_ROUNDS (processes per route, each timing route and twin interleaved, default 6), BENCH_ROUTES (a subset of route
  * ids), BENCH_SYNTH=0 to skip the synth timings.
@@ -44,7 +44,7 @@ const intFromEnv = (name: string, fallback: number): number => {
   return value;
 };
 
-const INIT_RUNS = intFromEnv('BENCH_RUNS', 25);
+const INIT_RUNS = intFromEnv('BENCH_RUNS', 40);
 const DIAGNOSTIC_RUNS = intFromEnv('BENCH_DIAGNOSTIC_RUNS', 5);
 const ITERATIONS = intFromEnv('BENCH_ITERATIONS', 12000);
 const WARMUP = intFromEnv('BENCH_WARMUP', 1000);
