@@ -202,7 +202,7 @@ export const renderMarkdown = (results: BenchResults): string => {
     const { cli, totalSeconds, inMemory } = results.synth;
     out.push(
       `\n## Synth\n`,
-      '`npx cdk synth -c stage=<stage> -q`, one process per stage, then `-c stage=all` (every stage in one assembly, as CI synthesizes; stages with the same bundling settings share bundles); assets bundled by the local esbuild. Target: all stages ≤ ' +
+      '`npx cdk synth -c stage=<stage> -q`, one process per stage, then `-c stage=all` (every stage in one assembly, as CI synthesizes; stages with the same build-time constants share bundles); the functions bundled in the synth process by esbuild, all those with the same constants in one run. Target: all stages ≤ ' +
         `${TARGETS.synthSeconds} s.\n`,
     );
     out.push(
@@ -210,7 +210,7 @@ export const renderMarkdown = (results: BenchResults): string => {
         [
           'Stage',
           'cdk synth wall s',
-          'esbuild s (assets)',
+          'esbuild s (functions bundled)',
           'In-memory synthesizeStage s (no bundling)',
           'In-memory with cdk-nag s',
         ],

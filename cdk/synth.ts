@@ -73,7 +73,7 @@ export const buildStage = (
 ): OrdersService & { readonly app: App } => {
   const app = new App({
     builtinCloudFormationValidation: options.validate ?? false,
-    // An empty list makes every stack skip asset bundling (NodejsFunction's esbuild run).
+    // An empty list makes every stack skip asset bundling (the functions' esbuild runs).
     context: options.bundle
       ? { ...APP_CONTEXT }
       : { ...APP_CONTEXT, 'aws:cdk:bundling-stacks': [] },

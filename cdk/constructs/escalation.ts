@@ -36,6 +36,7 @@ import { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { EscalationTier, PagingSubscriptions, StageConfig } from '#config/stages';
 import { INCIDENT_FUNCTION_METADATA } from '../../functions/incidents/notifications.ts';
+import { OPS_FUNCTION_ENTRIES } from './bundling.ts';
 import { acknowledgeNag } from './nag.ts';
 import { OpsFunction } from './ops-function.ts';
 
@@ -163,7 +164,7 @@ export class Escalation extends Construct {
       [ENV.incidentsTable]: this.table.tableName,
       [ENV.incidentRetentionDays]: String(closedRetentionDays),
     };
-    this.escalate = this.function('EscalateFunction', 'functions/incidents/escalate.ts', config, {
+    this.escalate = this.function('EscalateFunction', OPS_FUNCTION_ENTRIES.escalate, config, {
       ...incidentEnv,
       [ENV.escalationTiers]: JSON.stringify(
         tiers.map((tier, index) => ({
@@ -198,7 +199,7 @@ export class Escalation extends Construct {
       timeout: Duration.minutes((tiers.at(-1)?.afterMinutes ?? 0) + 30),
     });
 
-    this.onAlarm = this.function('OnAlarmFunction', 'functions/incidents/on-alarm.ts', config, {
+    this.onAlarm = this.function('OnAlarmFunction', OPS_FUNCTION_ENTRIES.onAlarm, config, {
       ...incidentEnv,
       [ENV.escalationStateMachineArn]: this.stateMachine.stateMachineArn,
       [ENV.infoTopicArn]: props.infoTopic.topicArn,

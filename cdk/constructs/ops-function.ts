@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { StageConfig } from '#config/stages';
-import { nodejsBundling } from './bundling.ts';
+import { lambdaCode } from './bundling.ts';
 import { loggingEnvironment } from './logging.ts';
 import { acknowledgeNag } from './nag.ts';
 import { REPO_ROOT } from './orders-function.ts';
@@ -29,7 +28,7 @@ export interface OpsFunctionProps {
  * same runtime, architecture, tracing, explicit log group, empty role and esbuild settings as
  * `OrdersFunction`, without route metadata, so the local runtime never mistakes it for a route.
  */
-export class OpsFunction extends NodejsFunction {
+export class OpsFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
     const { config } = props;
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -43,10 +42,8 @@ export class OpsFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
     super(scope, id, {
-      entry: join(REPO_ROOT, props.entry),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      code: lambdaCode(join(REPO_ROOT, props.entry), config.faultInjection.allowed),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
@@ -61,7 +58,6 @@ export class OpsFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         [ENV.stage]: config.stage,
       },
-      bundling: nodejsBundling(config.faultInjection.allowed),
     });
     acknowledgeNag(
       this,

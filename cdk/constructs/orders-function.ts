@@ -4,8 +4,14 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Alias, Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Alias,
+  Architecture,
+  type CfnFunction,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -14,11 +20,11 @@ import { ENV, SENTRY_DSN_SECRET_ENV } from '#commons/env-names';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { FUNCTION_METADATA, type OrdersTableAction, type RouteId } from '#routes';
-import { nodejsBundling } from './bundling.ts';
+import { lambdaCode } from './bundling.ts';
 import { loggingEnvironment } from './logging.ts';
 import { acknowledgeNag } from './nag.ts';
 
-/** Repository root: route entries and the lock file are relative to it. */
+/** Repository root: route entries are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
@@ -87,7 +93,7 @@ export interface OrdersFunctionProps {
  * those append `<table>/index/*` and `kms:GenerateDataKey*` wildcards, which would give each
  * route more than its row of the route table says.
  */
-export class OrdersFunction extends NodejsFunction {
+export class OrdersFunction extends LambdaFunction {
   public readonly routeId: RouteId;
   /** The released version: API Gateway invokes this alias, never `$LATEST`. */
   public readonly live: Alias;
@@ -107,10 +113,12 @@ export class OrdersFunction extends NodejsFunction {
     logGroup.grantWrite(role);
 
     super(scope, id, {
-      entry: join(REPO_ROOT, props.entry),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      code: lambdaCode(
+        join(REPO_ROOT, props.entry),
+        config.faultInjection.allowed,
+        config.observability?.sentryDsnSecretName !== undefined,
+      ),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
@@ -130,10 +138,6 @@ export class OrdersFunction extends NodejsFunction {
         [ENV.stage]: config.stage,
         ...props.environment,
       },
-      bundling: nodejsBundling(
-        config.faultInjection.allowed,
-        config.observability?.sentryDsnSecretName !== undefined,
-      ),
     });
     this.routeId = props.routeId;
     const sentryDsnSecretName = config.observability?.sentryDsnSecretName;

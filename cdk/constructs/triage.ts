@@ -16,12 +16,13 @@ import type { StageConfig } from '#config/stages';
 import type { TriageAccess } from '#routes';
 import { TRIAGE_ENV } from '../../functions/triage/env-names.ts';
 import { alertTopicParameterName } from '../stacks/alerting-stack.ts';
+import { OPS_FUNCTION_ENTRIES } from './bundling.ts';
 import { acknowledgeNag, nagPartition } from './nag.ts';
 import { OpsFunction } from './ops-function.ts';
 
 /** Template metadata on the triage function: its handler file, for the local runtime. */
 export const TRIAGE_ENTRY_METADATA = 'orders:triageEntry';
-const ENTRY = 'functions/triage/on-page.ts';
+const ENTRY = OPS_FUNCTION_ENTRIES.triage;
 
 /** The index that lists incidents newest first. */
 export const TRIAGE_BY_OPENED_INDEX = 'byOpened';

@@ -18,6 +18,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '#config/stages';
+import { OPS_FUNCTION_ENTRIES } from '../constructs/bundling.ts';
 import { acknowledgeNag, nagPartition } from '../constructs/nag.ts';
 import { OpsFunction } from '../constructs/ops-function.ts';
 import { dataParameterNames } from './data-stack.ts';
@@ -284,7 +285,7 @@ export class BackupStack extends Stack {
     });
 
     const fn = new OpsFunction(this, 'ValidateRestore', {
-      entry: 'functions/backup/validate-restore.ts',
+      entry: OPS_FUNCTION_ENTRIES.validateRestore,
       config,
       description: `${config.appName} ${config.stage}: validates tables restored by restore testing`,
     });

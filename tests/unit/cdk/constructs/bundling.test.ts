@@ -1,11 +1,15 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '#routes';
-import { esbuildOptions, stageDefines } from '../../../../cdk/constructs/bundling.ts';
+import { esbuildOptions, lambdaCode, stageDefines } from '../../../../cdk/constructs/bundling.ts';
 import { REPO_ROOT } from '../../../../cdk/constructs/orders-function.ts';
 
-/** Bundles a handler in memory, as NodejsFunction would for a stage, and returns its code. */
+/** Bundles a handler in memory, as the function constructs do for a stage, and returns its code. */
 const bundle = async (entry: string, faultInjectionAllowed: boolean): Promise<string> => {
   const result = await build({
     ...esbuildOptions(
@@ -20,6 +24,43 @@ const bundle = async (entry: string, faultInjectionAllowed: boolean): Promise<st
 };
 
 describe('Lambda bundling', () => {
+  it("stages each function's bundle at synth, shared only by functions with the same entry and constants", () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'bundling-'));
+    try {
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Bundles');
+      const entry = join(REPO_ROOT, 'tests/fixtures/bundling/handler.ts');
+      const fn = (id: string, faultInjectionAllowed: boolean) =>
+        new LambdaFunction(stack, id, {
+          code: lambdaCode(entry, faultInjectionAllowed),
+          handler: 'index.handler',
+          runtime: Runtime.NODEJS_22_X,
+        });
+      fn('Prod', false);
+      fn('AlsoProd', false);
+      fn('Dev', true);
+
+      // Act
+      const template = app.synth().getStackByName('Bundles').template as {
+        Resources: Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>;
+      };
+
+      // Assess: one asset per distinct bundle, each an ESM bundle with its source map.
+      const keys = Object.entries(template.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+        .map(([id, resource]) => [id.replace(/[0-9A-F]{8}$/, ''), resource.Properties.Code.S3Key]);
+      const key = Object.fromEntries(keys);
+      expect(key.Prod).toBe(key.AlsoProd);
+      expect(key.Dev).not.toBe(key.Prod);
+      const staged = (s3Key: string) => join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+      expect(existsSync(join(staged(key.Prod), 'index.mjs.map'))).toBe(true);
+      expect(readFileSync(join(staged(key.Prod), 'index.mjs'), 'utf8')).toContain('compiled out');
+      expect(readFileSync(join(staged(key.Dev), 'index.mjs'), 'utf8')).toContain('possible');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
   it('fixes FAULT_INJECTION_ALLOWED to "false" only for stages that do not allow fault injection', () => {
     expect(stageDefines(false)).toEqual({
       'process.env.FAULT_INJECTION_ALLOWED': '"false"',
