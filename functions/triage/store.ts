@@ -20,8 +20,20 @@ export interface AuditEntry extends Review {
   readonly hypothesisId: string;
 }
 
+/** The attributes a page of incidents lists: no evidence bundle, which can be large. */
+const SUMMARY_ATTRIBUTES = [
+  'incidentId',
+  'alarmName',
+  'openedAt',
+  'triagedAt',
+  'hypotheses',
+] as const;
+
+/** An incident as a page lists it. */
+export type IncidentSummary = Pick<IncidentRecord, (typeof SUMMARY_ATTRIBUTES)[number]>;
+
 export interface IncidentPage {
-  readonly items: IncidentRecord[];
+  readonly items: IncidentSummary[];
   readonly nextKey?: Record<string, unknown>;
 }
 
@@ -91,10 +103,15 @@ export class TriageStore {
         ScanIndexForward: false,
         Limit: limit,
         ...(startKey && { ExclusiveStartKey: startKey }),
+        // Neither read over the wire nor parsed: the evidence bundle is for the incident's page.
+        ProjectionExpression: SUMMARY_ATTRIBUTES.map((name) => `#${name}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(
+          SUMMARY_ATTRIBUTES.map((name) => [`#${name}`, name]),
+        ),
       }),
     );
     return {
-      items: (page.Items ?? []).map(fromItem),
+      items: (page.Items ?? []).map(toSummary),
       ...(page.LastEvaluatedKey && { nextKey: page.LastEvaluatedKey }),
     };
   }
@@ -147,6 +164,11 @@ export class TriageStore {
     );
   }
 }
+
+const toSummary = (item: Record<string, unknown>): IncidentSummary =>
+  Object.fromEntries(
+    SUMMARY_ATTRIBUTES.map((name) => [name, item[name]]),
+  ) as unknown as IncidentSummary;
 
 const fromItem = (item: Record<string, unknown>): IncidentRecord => {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, expiresAt: _e, bundle, ...rest } = item;

@@ -86,8 +86,23 @@ describe('triage store', () => {
     );
 
     // Assess
-    const listed = (await store.list(50)).items.map((r) => r.incidentId);
+    const page = await store.list(50);
+    const listed = page.items.map((r) => r.incidentId);
     expect(listed.indexOf(newer.incidentId)).toBeLessThan(listed.indexOf(older.incidentId));
+    // A page carries each incident's summary and review state, never its evidence bundle.
+    expect(page.items.find((r) => r.incidentId === newer.incidentId)).toEqual({
+      incidentId: newer.incidentId,
+      alarmName: newer.alarmName,
+      openedAt: newer.openedAt,
+      triagedAt: newer.triagedAt,
+      hypotheses: [
+        expect.objectContaining({
+          id: first?.id,
+          review: expect.objectContaining({ decision: 'rejected' }),
+        }),
+        ...newer.hypotheses.slice(1),
+      ],
+    });
     const read = await store.get(newer.incidentId);
     expect(read?.bundle).toEqual(newer.bundle);
     expect(read?.hypotheses[0]?.review).toMatchObject({ decision: 'rejected', by: 'oncall' });
