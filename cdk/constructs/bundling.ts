@@ -82,7 +82,7 @@ export const esbuildOptions = (
 });
 
 /** Repository root: function entries are relative to it. */
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The entries of the functions that serve no route (the routes' are in `functions/routes.ts`). */
 export const OPS_FUNCTION_ENTRIES = {
@@ -95,9 +95,9 @@ export const OPS_FUNCTION_ENTRIES = {
 /** Every function entry of the app, absolute: a synth bundles them together (see {@link lambdaCode}). */
 const FUNCTION_ENTRIES: readonly string[] = [
   ...new Set([...ROUTES.map(({ entry }) => entry), ...Object.values(OPS_FUNCTION_ENTRIES)]),
-].map((entry) => join(ROOT, entry));
+].map((entry) => join(REPO_ROOT, entry));
 
-/** One line per esbuild run on the synth's output (the benchmark sums them). */
+/** One line per esbuild run, on the synth's standard error (the benchmark sums them). */
 const reportBundled = (functions: number, constants: string, started: number) =>
   process.stderr.write(
     `esbuild: bundled ${functions} function${functions === 1 ? '' : 's'} with ${constants} in ${Math.round(performance.now() - started)} ms\n`,
@@ -108,9 +108,9 @@ const batches = new Map<string, string>();
 
 /**
  * Bundles every function entry with these constants in one esbuild run (esbuild reads and parses
- * the modules they share once: about half the time of one run per entry), next to `outputDir`
- * (CDK's bundling directory, inside the cloud assembly, so the source maps' relative paths do
- * not depend on the machine), and returns where `entry`'s `index.mjs` is.
+ * the modules they share once: about half the time of one run per entry) into a directory next
+ * to `outputDir` (CDK's bundling directory, inside the cloud assembly, where `NodejsFunction`
+ * bundled too; removed when the synth ends), and returns where `entry`'s `index.mjs` is.
  */
 const batchBundle = (
   entry: string,
@@ -172,7 +172,7 @@ export const lambdaCode = (
       // same entry and build-time constants share a bundle.
       command: [
         'esbuild',
-        relative(ROOT, entry),
+        relative(REPO_ROOT, entry),
         JSON.stringify(stageDefines(faultInjectionAllowed, sentryEnabled)),
       ],
       local: {
@@ -187,7 +187,7 @@ export const lambdaCode = (
                 sentryEnabled,
               ),
             );
-            reportBundled(1, relative(ROOT, entry), started);
+            reportBundled(1, relative(REPO_ROOT, entry), started);
             return true;
           }
           const built = batchBundle(entry, outputDir, faultInjectionAllowed, sentryEnabled);

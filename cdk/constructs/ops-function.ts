@@ -6,10 +6,9 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '#commons/env-names';
 import type { StageConfig } from '#config/stages';
-import { lambdaCode } from './bundling.ts';
+import { lambdaCode, REPO_ROOT } from './bundling.ts';
 import { loggingEnvironment } from './logging.ts';
 import { acknowledgeNag } from './nag.ts';
-import { REPO_ROOT } from './orders-function.ts';
 
 export interface OpsFunctionProps {
   /** Handler file relative to the repository root, exporting `handler`. */

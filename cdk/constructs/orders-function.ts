@@ -1,5 +1,4 @@
-import { dirname, join, posix, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, posix } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -20,12 +19,11 @@ import { ENV, SENTRY_DSN_SECRET_ENV } from '#commons/env-names';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '#commons/metric-catalog';
 import type { StageConfig } from '#config/stages';
 import { FUNCTION_METADATA, type OrdersTableAction, type RouteId } from '#routes';
-import { lambdaCode } from './bundling.ts';
+import { lambdaCode, REPO_ROOT } from './bundling.ts';
 import { loggingEnvironment } from './logging.ts';
 import { acknowledgeNag } from './nag.ts';
 
-/** Repository root: route entries are relative to it. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO_ROOT };
 
 /**
  * Name of the per-customer index of the orders table (also `ORDERS_BY_CUSTOMER_INDEX`): every
