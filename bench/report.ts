@@ -220,7 +220,7 @@ export const renderMarkdown = (results: BenchResults): string => {
             .map((row) => [
               row.stage,
               ms(row.wallSeconds),
-              `${ms(row.esbuildSeconds)} (${row.assetsBundled})`,
+              `${ms(row.esbuildSeconds)} (${row.functionsBundled})`,
               ms(
                 inMemory?.stages.find(({ stage }) => stage === row.stage)?.seconds ?? Number.NaN,
                 2,
@@ -235,7 +235,7 @@ export const renderMarkdown = (results: BenchResults): string => {
             `**${ms(totalSeconds)}** (${verdict(totalSeconds <= TARGETS.synthSeconds)} ≤ ${TARGETS.synthSeconds} s)`,
             (() => {
               const all = cli.find((row) => row.stage === 'all');
-              return all ? `${ms(all.esbuildSeconds)} (${all.assetsBundled})` : 'n/a';
+              return all ? `${ms(all.esbuildSeconds)} (${all.functionsBundled})` : 'n/a';
             })(),
             inMemory
               ? `${ms(

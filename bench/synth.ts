@@ -16,7 +16,7 @@ export interface CliSynthResult {
   /** Sum of the synth's esbuild runs ("esbuild: bundled N functions … in T ms"), seconds. */
   readonly esbuildSeconds: number;
   /** Functions bundled by those runs (each run bundles every function with one set of constants). */
-  readonly assetsBundled: number;
+  readonly functionsBundled: number;
 }
 
 /**
@@ -60,7 +60,7 @@ export const timeCliSynth = async (
       stage,
       wallSeconds,
       esbuildSeconds: runs.reduce((sum, run) => sum + run.ms, 0) / 1000,
-      assetsBundled: runs.reduce((sum, run) => sum + run.functions, 0),
+      functionsBundled: runs.reduce((sum, run) => sum + run.functions, 0),
     });
   }
   return results;

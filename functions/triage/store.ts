@@ -29,6 +29,14 @@ const SUMMARY_ATTRIBUTES = [
   'hypotheses',
 ] as const;
 
+/** The projection of a page's query, built once. */
+const SUMMARY_PROJECTION = {
+  ProjectionExpression: SUMMARY_ATTRIBUTES.map((name) => `#${name}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(
+    SUMMARY_ATTRIBUTES.map((name) => [`#${name}`, name]),
+  ),
+};
+
 /** An incident as a page lists it. */
 export type IncidentSummary = Pick<IncidentRecord, (typeof SUMMARY_ATTRIBUTES)[number]>;
 
@@ -104,10 +112,7 @@ export class TriageStore {
         Limit: limit,
         ...(startKey && { ExclusiveStartKey: startKey }),
         // Neither read over the wire nor parsed: the evidence bundle is for the incident's page.
-        ProjectionExpression: SUMMARY_ATTRIBUTES.map((name) => `#${name}`).join(', '),
-        ExpressionAttributeNames: Object.fromEntries(
-          SUMMARY_ATTRIBUTES.map((name) => [`#${name}`, name]),
-        ),
+        ...SUMMARY_PROJECTION,
       }),
     );
     return {
